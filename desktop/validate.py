@@ -1,0 +1,213 @@
+"""Field validators (domain.md §4): each returns the normalised value or raises FieldError.
+
+Messages are Chinese because they are shown to the user as they are.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+import unicodedata
+from typing import NamedTuple
+
+
+class FieldError(ValueError):
+    """Invalid user input; ``str(exc)`` is a Chinese message fit for the user."""
+
+
+def _nfkc(value: str) -> str:
+    # Input methods often produce full-width digits and letters (１２３Ｘ); fold them to ASCII.
+    return unicodedata.normalize("NFKC", value)
+
+
+# --- resident ID number, GB 11643-1999 (§4.1) -------------------------------------------
+
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+
+
+class IdInfo(NamedTuple):
+    normalized: str
+    birth_date: datetime.date
+    sex: str  # 'male' | 'female'
+    warnings: list[str]
+
+
+def id_check_char(first17: str) -> str:
+    """The GB 11643 check character for the first 17 digits."""
+    if len(first17) != 17 or not first17.isascii() or not first17.isdigit():
+        raise ValueError("first17 must be 17 ASCII digits")
+    return _ID_CHECK[sum(int(c) * w for c, w in zip(first17, _ID_WEIGHTS)) % 11]
+
+
+def age_on(birth: datetime.date, on: datetime.date) -> int:
+    """Age in full years on the given day."""
+    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
+
+
+def check_id_number(
+    value: str, *, min_age: int | None = None, on: datetime.date | None = None
+) -> IdInfo:
+    on = on or datetime.date.today()
+    s = re.sub(r"\s+", "", _nfkc(value or "")).upper()
+    if not s:
+        raise FieldError("身份证号码不能为空")
+    warnings: list[str] = []
+    if len(s) == 15:
+        if not s.isdigit():
+            raise FieldError("15位旧身份证号码只能由数字组成")
+        # Legacy numbers have a two-digit year and no check character (all born in the 1900s).
+        first17 = s[:6] + "19" + s[6:]
+        s = first17 + id_check_char(first17)
+        warnings.append(f"15位旧身份证号码已转换为18位：{s}，请核对")
+    elif len(s) != 18:
+        raise FieldError(f"身份证号码应为18位，当前为{len(s)}位")
+    elif not (s[:17].isascii() and s[:17].isdigit() and (s[17].isdigit() or s[17] == "X")):
+        raise FieldError("身份证号码只能由数字组成，最后一位可以是X")
+    try:
+        birth = datetime.date(int(s[6:10]), int(s[10:12]), int(s[12:14]))
+    except ValueError:
+        raise FieldError("身份证号码中的出生日期无效") from None
+    if birth.year < 1900:
+        raise FieldError("身份证号码中的出生日期无效")
+    if birth > on:
+        raise FieldError("身份证号码中的出生日期晚于当前日期")
+    if s[17] != id_check_char(s[:17]):
+        raise FieldError("身份证号码校验位错误，请核对是否输错")
+    if min_age is not None:
+        age = age_on(birth, on)
+        if age < min_age:
+            raise FieldError(f"年龄未满{min_age}周岁（按身份证号码计算为{age}周岁）")
+    sex = "male" if int(s[16]) % 2 else "female"
+    return IdInfo(s, birth, sex, warnings)
+
+
+# --- unified social credit code, GB 32100-2015 (§4.2) -----------------------------------
+
+_USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # no I, O, Z, S, V
+_USCC_WEIGHTS = tuple(pow(3, i, 31) for i in range(17))
+_ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
+
+
+def credit_check_char(first17: str) -> str:
+    """The GB 32100 check character for the first 17 characters."""
+    if len(first17) != 17 or any(c not in _USCC_ALPHABET for c in first17):
+        raise ValueError("first17 must be 17 characters of the credit-code alphabet")
+    total = sum(_USCC_ALPHABET.index(c) * w for c, w in zip(first17, _USCC_WEIGHTS))
+    return _USCC_ALPHABET[(31 - total % 31) % 31]
+
+
+def _org_code_ok(code9: str) -> bool:
+    """GB 11714 check on the 9-character organisation code inside the credit code."""
+
+    def value(c: str) -> int:
+        return int(c) if c.isdigit() else ord(c) - ord("A") + 10
+
+    c = 11 - sum(value(ch) * w for ch, w in zip(code9[:8], _ORG_WEIGHTS)) % 11
+    expected = {10: "X", 11: "0"}.get(c, str(c))
+    return code9[8] == expected
+
+
+def check_credit_code(value: str) -> tuple[str, list[str]]:
+    s = re.sub(r"[\s\-]+", "", _nfkc(value or "")).upper()
+    if not s:
+        raise FieldError("统一社会信用代码不能为空")
+    if len(s) != 18:
+        raise FieldError(f"统一社会信用代码应为18位，当前为{len(s)}位")
+    bad = sorted({c for c in s if c not in _USCC_ALPHABET})
+    if bad:
+        hint = "（字母O是否应为数字0？）" if "O" in bad else ""
+        raise FieldError(
+            f"统一社会信用代码含有无效字符：{'、'.join(bad)}；代码不使用字母I、O、Z、S、V{hint}"
+        )
+    if s[17] != credit_check_char(s[:17]):
+        raise FieldError("统一社会信用代码校验位错误，请核对是否输错")
+    warnings: list[str] = []
+    # Some older codes carry an inner organisation code that fails its own check: warn only.
+    if not _org_code_ok(s[8:17]):
+        warnings.append("统一社会信用代码第9至17位（组织机构代码）校验不符，请核对")
+    return s, warnings
+
+
+# --- phone numbers (§4.3) ---------------------------------------------------------------
+
+_MOBILE = re.compile(r"1[3-9]\d{9}")
+_LANDLINE = re.compile(r"(0\d{2,3})-?(\d{7,8})(-\d{1,6})?")
+
+
+def check_phone(value: str) -> str:
+    """A mobile number as 11 digits, or a landline as AREA-NUMBER[-EXT]."""
+    s = re.sub(r"\s+", "", _nfkc(value or ""))
+    if not s:
+        raise FieldError("电话号码不能为空")
+    mobile = s.replace("-", "")
+    for prefix in ("+86", "0086", "86"):
+        if mobile.startswith(prefix) and len(mobile) == len(prefix) + 11:
+            mobile = mobile[len(prefix) :]
+            break
+    if _MOBILE.fullmatch(mobile):
+        return mobile
+    m = _LANDLINE.fullmatch(s)
+    if m:
+        area, number, ext = m.group(1), m.group(2), m.group(3) or ""
+        if "-" not in s[: len(area) + 1]:
+            # Without a hyphen the split is ambiguous: 010 and 02x are the only 3-digit area codes.
+            digits = area + number
+            cut = 3 if digits.startswith(("010", "02")) else 4
+            area, number = digits[:cut], digits[cut:]
+            if not 7 <= len(number) <= 8:
+                raise FieldError("电话号码格式不正确：固定电话号码应为7至8位")
+        return f"{area}-{number}{ext}"
+    raise FieldError("电话号码格式不正确：请填写11位手机号码，或“区号-号码”形式的固定电话")
+
+
+# --- names (§4.6) -----------------------------------------------------------------------
+
+# Look-alikes of the middle dot (U+00B7) that input methods produce in minority and foreign names.
+_DOT_VARIANTS = str.maketrans({"\u30fb": "·", "\uff65": "·", "\u2022": "·", "\u2027": "·", "\u2219": "·"})
+_NAME_MAX = 50
+
+
+def check_name(value: str) -> str:
+    """A person's or organisation's name: trimmed (incl. full-width spaces), middle dot normalised."""
+    s = (value or "").strip().translate(_DOT_VARIANTS)  # str.strip() also removes U+3000
+    if not s:
+        raise FieldError("姓名或名称不能为空")
+    if any(unicodedata.category(c).startswith("C") for c in s):
+        raise FieldError("姓名或名称不能包含换行或控制字符")
+    if _nfkc(s).isdigit():
+        raise FieldError("姓名或名称不能全部为数字")
+    if not any(unicodedata.category(c).startswith("L") for c in s):
+        raise FieldError("姓名或名称必须包含文字")
+    if len(s) > _NAME_MAX:
+        raise FieldError(f"姓名或名称不能超过{_NAME_MAX}个字符")
+    return s
+
+
+# --- dates and times (contract.md) ------------------------------------------------------
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})")
+
+
+def check_date(value: str) -> datetime.date:
+    s = (value or "").strip()
+    # fromisoformat alone would also accept 20260929 and week dates; the contract wants YYYY-MM-DD.
+    if not _DATE.fullmatch(s):
+        raise FieldError(f"日期格式应为YYYY-MM-DD（例如2026-09-29），当前为“{s}”")
+    try:
+        return datetime.date.fromisoformat(s)
+    except ValueError:
+        raise FieldError(f"日期不存在：{s}") from None
+
+
+def check_datetime(value: str) -> datetime.datetime:
+    s = (value or "").strip()
+    if not _DATETIME.fullmatch(s):
+        raise FieldError(
+            f"时间格式应为带时区的ISO 8601格式（例如2026-09-29T10:00:00+08:00），当前为“{s}”"
+        )
+    try:
+        return datetime.datetime.fromisoformat(s)
+    except ValueError:
+        raise FieldError(f"时间不存在：{s}") from None
