@@ -13,6 +13,7 @@ Three sources, in order of precedence:
 from __future__ import annotations
 
 import datetime
+import functools
 import logging
 import sqlite3
 from typing import Any, NamedTuple
@@ -33,6 +34,7 @@ class Deadline(NamedTuple):
     rule: str  # short Chinese explanation shown next to the date
 
 
+@functools.lru_cache(maxsize=8192)
 def _package_is_workday(d: datetime.date) -> bool | None:
     """The package's answer, or None if it has no data for d's year."""
     try:
@@ -50,6 +52,7 @@ class WorkCalendar:
     ) -> None:
         self._overrides = dict(overrides or {})
         self._notes = dict(notes or {})
+        self._memo: dict[tuple, Deadline] = {}
 
     @classmethod
     def from_db(cls, conn: Any) -> WorkCalendar:
@@ -112,6 +115,20 @@ class WorkCalendar:
         return "休息日"
 
     def add_working_days(self, start: datetime.date, n: int, *, event: str = "") -> Deadline:
+        key = ("w", start, n, event)
+        hit = self._memo.get(key)
+        if hit is None:
+            hit = self._memo[key] = self._add_working_days(start, n, event=event)
+        return hit
+
+    def period_end(self, start: datetime.date, days: int, *, event: str = "") -> Deadline:
+        key = ("p", start, days, event)
+        hit = self._memo.get(key)
+        if hit is None:
+            hit = self._memo[key] = self._period_end(start, days, event=event)
+        return hit
+
+    def _add_working_days(self, start: datetime.date, n: int, *, event: str = "") -> Deadline:
         """The n-th working day after ``start`` (start not counted; adjusted weekend workdays count).
 
         ``event`` names the trigger in the rule text, e.g. "收到申请".
@@ -129,7 +146,7 @@ class WorkCalendar:
         rule = f"{event or start.isoformat()}次日起第{n}个工作日"
         return Deadline(d, provisional, rule + (_PROVISIONAL_NOTE if provisional else ""))
 
-    def period_end(self, start: datetime.date, days: int, *, event: str = "") -> Deadline:
+    def _period_end(self, start: datetime.date, days: int, *, event: str = "") -> Deadline:
         """End of a natural-day period: start + days, moved to the next working day if that is a rest day."""
         if days < 1:
             raise ValueError("days must be at least 1")

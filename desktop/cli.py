@@ -1,0 +1,61 @@
+"""The headless command line (contract.md). `mediation-desk` without a command starts the desktop program.
+
+Commands live in `desktop/commands/`, one module per group, each with `register(subparsers)`;
+nothing here imports Qt, so every headless command works where PySide6 cannot be imported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import sys
+
+from desktop import __version__
+from desktop.errors import InputError, Refused
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mediation-desk", description="调解工作台 MediationDesk")
+    parser.add_argument("--version", action="version", version=f"mediation-desk {__version__}")
+    parser.add_argument("--db", help="数据库文件（不带命令时用于启动桌面程序）")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    import desktop.commands as pkg
+
+    for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
+        if info.name.startswith("_") or info.name == "common":
+            continue
+        module = importlib.import_module(f"desktop.commands.{info.name}")
+        if hasattr(module, "register"):
+            module.register(sub)
+    return parser
+
+
+def _print_errors(messages) -> None:
+    for m in messages:
+        print(m, file=sys.stderr)
+
+
+def main(argv: list[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(encoding="utf-8")
+        except (AttributeError, ValueError):
+            pass
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        from desktop.ui.app import main as ui_main  # the only path that needs Qt
+
+        return ui_main(args.db)
+    try:
+        return int(args.func(args) or 0)
+    except InputError as exc:
+        _print_errors(exc.messages)
+        return 2
+    except Refused as exc:
+        _print_errors([exc.message])
+        return 1
+    except KeyboardInterrupt:
+        print("已中断", file=sys.stderr)
+        return 130
