@@ -179,4 +179,18 @@ def m0001_initial(db):
     )
 
 
+@migrations()
+def m0002_sync(db):
+    from desktop import schema_sync
+
+    schema_sync.apply(db)
+
+
+@migrations()
+def m0003_security(db):
+    from desktop import schema_security
+
+    schema_security.apply(db)
+
+
 MIGRATION_NAMES = [m.name for m in migrations._migrations]
