@@ -266,8 +266,11 @@ def check_record(raw, *, today: _dt.date | None = None, cal: WorkCalendar | None
                         problems.add(f"{path}.sex", "性别与身份证号码不符")
                     if w.get("birth_date") not in (None, "", info.birth_date.isoformat()):
                         problems.add(f"{path}.birth_date", "出生日期与身份证号码不符")
-                    out["sex"] = info.sex
-                    out["birth_date"] = info.birth_date.isoformat()
+                    # Sex and birth date follow from the ID number; store them only if given, so a
+                    # record reads back exactly as it was entered.
+                    for k in ("sex", "birth_date"):
+                        if w.get(k):
+                            out[k] = w[k]
                 except validate.FieldError as exc:
                     problems.add(f"{path}.id_number", str(exc))
         else:

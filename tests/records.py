@@ -1,0 +1,42 @@
+"""Hand-built case records in the contract.md format, for tests."""
+
+from __future__ import annotations
+
+import copy
+
+WORKER = {"name": "王小明", "id_number": "110101199003070134", "phone": "13800000000",
+          "address": "浙江省海宁市示范镇人民路1号", "migrant": True, "platform": False}
+EMPLOYER = {"name": "海宁某某纺织有限公司", "credit_code": "91110000600037341L", "legal_rep": "李四",
+            "address": "海宁市示范镇工业园区8号", "phone": "0573-87000001"}
+
+
+def registered(received="2026-09-29T10:00:00+08:00", **extra) -> dict:
+    rec = {
+        "source": "application",
+        "application": {"mode": "written", "received_at": received, "applicant": "worker"},
+        "workers": [copy.deepcopy(WORKER)],
+        "employer": copy.deepcopy(EMPLOYER),
+        "dispute_types": ["PAY", "CT-END"],
+        "claims": [{"text": "支付2026年8月至9月工资", "amount": "12000.00"}],
+        "facts": "申请人在被申请人处工作，被拖欠工资。",
+    }
+    rec.update(extra)
+    return rec
+
+
+def agreed(received="2026-09-29T10:00:00+08:00") -> dict:
+    rec = registered(received)
+    rec.update({
+        "agents": [{"for": "worker:0", "name": "王大明", "authority": "special"}],
+        "acceptance": {"decision": "accepted", "decided_at": "2026-09-30", "reason": None},
+        "mediators": [{"name": "赵调解", "role": "lead"}],
+        "extensions": [{"agreed_at": "2026-10-12", "until": "2026-10-30"}],
+        "sessions": [{"held_at": "2026-10-12T14:00:00+08:00", "place": "调解室", "attendees": "双方", "record": "……"}],
+        "outcome": {"kind": "agreed", "closed_at": "2026-10-21", "reason": None},
+        "agreement": {"effective_at": "2026-10-21", "waiver": "申请人放弃其他请求",
+                      "items": [{"category": "wage_arrears", "text": "支付工资", "amount": "10000.50",
+                                 "due_date": "2026-11-15", "method": "银行转账"}]},
+        "performance": [{"item": 0, "paid_at": "2026-11-10", "amount": "10000.50"}],
+        "followups": [{"at": "2026-11-20", "method": "phone", "note": "已全部履行"}],
+    })
+    return rec
