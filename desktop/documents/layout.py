@@ -1,0 +1,426 @@
+"""A small page-layout engine on the reportlab canvas.
+
+Layout is separate from drawing: blocks are turned into flowables, flowables are paginated into pages of
+drawing operations, and only then is anything drawn. So the page count of every document is known before
+its first page is drawn (「第N页 共M页」, the dossier index) and a dossier of many documents is one canvas
+with one font subset per font.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+from reportlab.lib.units import mm
+
+from desktop.documents.fonts import FontSet
+from desktop.documents.linebreak import Line, StyledChar, break_lines, char_space
+
+PAGE_W, PAGE_H = 595.2756, 841.8898  # A4
+BLOCK_LEFT = 28 * mm
+BLOCK_TOP = 37 * mm
+BLOCK_W = 156 * mm
+BLOCK_H = 225 * mm
+BLOCK_BOTTOM_Y = PAGE_H - BLOCK_TOP - BLOCK_H  # 35 mm from the bottom edge
+BLOCK_TOP_Y = PAGE_H - BLOCK_TOP
+
+
+@dataclass
+class Span:
+    """A piece of styled text. ``blank`` > 0 with empty text is a line to fill in by hand (N characters wide)."""
+
+    text: str
+    role: str = "fangsong"
+    size: float = 16.0
+    bold: bool = False
+    underline: bool = False
+    blank: int = 0
+
+
+def style_chars(spans: list[Span], fonts: FontSet) -> list[StyledChar]:
+    out: list[StyledChar] = []
+    for sp in spans:
+        role = "title" if sp.bold and sp.role in ("fangsong", "song", "kai") else sp.role
+        if sp.blank and not sp.text:
+            f = fonts.font_for(role, "\u3000")
+            out.extend(StyledChar("\u3000", f, sp.size, True) for _ in range(sp.blank))
+            continue
+        for ch in sp.text:
+            if ch == "\n":
+                out.append(StyledChar("\n", "", sp.size))
+                continue
+            if ch == "\r":
+                continue
+            out.append(StyledChar(ch, fonts.font_for(role, ch), sp.size, sp.underline, sp.bold))
+    return out
+
+
+# ---------------------------------------------------------------- drawing operations
+
+@dataclass
+class Page:
+    ops: list[Callable] = field(default_factory=list)
+    doc: object = None  # the document this page belongs to (set by the renderer)
+    number: int = 0  # 1-based within its document
+    total: int = 0
+
+
+def draw_line_text(c, line: Line, x: float, baseline: float, cs: float) -> None:
+    t = c.beginText(x, baseline)
+    t.setCharSpace(cs)
+    for r in line.runs:
+        t.setFont(r.font, r.size)
+        t.textOut(r.text)
+    c.drawText(t)
+    # underlines (blanks to fill in, underlined text)
+    if any(r.underline for r in line.runs):
+        pos = x
+        c.saveState()
+        c.setLineWidth(0.6)
+        for r in line.runs:
+            adv = r.width + cs * len(r.text)
+            if r.underline:
+                c.line(pos, baseline - r.size * 0.15, pos + adv - (cs if r is line.runs[-1] else 0), baseline - r.size * 0.15)
+            pos += adv
+        c.restoreState()
+
+
+def baseline_offset(leading: float, size: float) -> float:
+    """Distance from a line box's top to the baseline (text centred in the box)."""
+    return (leading - size) / 2 + size * 0.86
+
+
+# ---------------------------------------------------------------- flowables
+
+class Flowable:
+    height: float = 0.0
+    splittable: bool = False
+    keep_with_next: bool = False
+
+    def head_height(self) -> float:
+        """Height that must fit for the block to start on a page (for keep-with-next)."""
+        return self.height
+
+    def split(self, avail: float, *, tail: int = 0):
+        return None, self
+
+    def draw(self, page: Page, x: float, y_top: float) -> None:
+        raise NotImplementedError
+
+
+class Spacer(Flowable):
+    def __init__(self, h: float):
+        self.height = h
+
+    def draw(self, page, x, y_top):
+        pass
+
+
+class PageBreak(Flowable):
+    pass
+
+
+@dataclass
+class TextStyle:
+    size: float = 16.0
+    leading: float = 28.95
+    align: str = "justify"  # justify | left | center | right
+    first_indent: float = 0.0
+    rest_indent: float = 0.0
+    tracking: float = 0.0
+    space_before: float = 0.0
+    space_after: float = 0.0
+
+
+class TextBlock(Flowable):
+    splittable = True
+
+    def __init__(self, lines: list[Line], style: TextStyle, width: float, *, keep_with_next=False):
+        self.lines = lines
+        self.style = style
+        self.width = width
+        self.keep_with_next = keep_with_next
+        self.space_before = style.space_before
+        self.space_after = style.space_after
+        self._calc()
+
+    def _calc(self):
+        self.height = self.space_before + len(self.lines) * self.style.leading + self.space_after
+
+    def head_height(self):
+        return self.space_before + min(2, len(self.lines)) * self.style.leading
+
+    def split(self, avail, *, tail=0):
+        lead = self.style.leading
+        n = int((avail - self.space_before + 1e-6) // lead)
+        total = len(self.lines)
+        n = min(n, total)
+        if tail:
+            n = min(n, total - tail)
+        if total >= 4:  # no single orphan or widow line
+            if n == 1:
+                n = 0
+            if total - n == 1:
+                n -= 1
+        if n <= 0:
+            return None, self
+        first = TextBlock(self.lines[:n], self.style, self.width)
+        first.space_after = 0
+        first._calc()
+        rest = TextBlock(self.lines[n:], self.style, self.width, keep_with_next=self.keep_with_next)
+        rest.space_before = 0
+        rest._calc()
+        return first, rest
+
+    def draw(self, page, x, y_top):
+        st = self.style
+        y = y_top - self.space_before
+        for line in self.lines:
+            size = max((r.size for r in line.runs), default=st.size)
+            base = y - baseline_offset(st.leading, size)
+            justify = st.align == "justify"
+            cs = char_space(line, self.width, justify=justify, tracking=st.tracking)
+            visual = line.natural + cs * max(line.nchars - 1, 0)
+            lx = x + line.indent
+            if st.align == "center":
+                lx = x + (self.width - visual) / 2
+            elif st.align == "right":
+                lx = x + self.width - visual
+            if line.runs:
+                page.ops.append(lambda c, line=line, lx=lx, base=base, cs=cs: draw_line_text(c, line, lx, base, cs))
+            y -= st.leading
+
+
+def text_block(spans: list[Span], fonts: FontSet, width: float, style: TextStyle, **kw) -> TextBlock:
+    chars = style_chars(spans, fonts)
+    lines = break_lines(chars, width, first_indent=style.first_indent, rest_indent=style.rest_indent,
+                        tracking=style.tracking)
+    return TextBlock(lines, style, width, **kw)
+
+
+@dataclass
+class Cell:
+    lines: list[Line]
+    col: int
+    span: int = 1
+    align: str = "left"
+    leading: float = 18.0
+    width: float = 0.0
+
+
+class Table(Flowable):
+    """A gridded table (forms) or an invisible one (signature rows). Rows never split unless taller than a page
+    or long (then they split between lines, the grid continuing on the next page)."""
+
+    splittable = True
+    PAD_X = 4.0
+    PAD_Y = 3.0
+
+    def __init__(self, col_widths: list[float], rows: list[list[Cell]], *, grid=True, header_rows=0,
+                 min_row_height=0.0, keep_with_next=False, line_width=0.8, pad_y=None):
+        self.col_widths = col_widths
+        self.rows = rows
+        self.grid = grid
+        self.header_rows = header_rows
+        self.min_row_height = min_row_height
+        self.keep_with_next = keep_with_next
+        self.line_width = line_width
+        self.pad_y = self.PAD_Y if pad_y is None else pad_y
+        self._calc()
+
+    def _row_h(self, row):
+        h = max((len(c.lines) * c.leading for c in row), default=0) + 2 * self.pad_y
+        return max(h, self.min_row_height)
+
+    def _calc(self):
+        self.row_heights = [self._row_h(r) for r in self.rows]
+        self.height = sum(self.row_heights)
+
+    def head_height(self):
+        k = min(len(self.rows), self.header_rows + 1)
+        return sum(self.row_heights[:k])
+
+    def _clone(self, rows):
+        return Table(self.col_widths, rows, grid=self.grid, header_rows=self.header_rows,
+                     min_row_height=self.min_row_height, keep_with_next=self.keep_with_next,
+                     line_width=self.line_width, pad_y=self.pad_y)
+
+    def split(self, avail, *, tail=0):
+        used = 0.0
+        n = 0
+        for h in self.row_heights:
+            if used + h > avail + 1e-6:
+                break
+            used += h
+            n += 1
+        header = self.rows[: self.header_rows]
+        if n >= len(self.rows):
+            return self, None
+        if n <= self.header_rows:
+            n = 0
+        # try to split the row that overflows between its lines
+        row = self.rows[n] if n < len(self.rows) else None
+        left = avail - used
+        if row is not None and (n > self.header_rows or not self.header_rows):
+            lines_fit = int((left - 2 * self.pad_y + 1e-6) // max(c.leading for c in row))
+            max_lines = max(len(c.lines) for c in row)
+            if lines_fit >= 2 and max_lines - lines_fit >= 2 and max_lines >= 5:
+                top = [Cell(c.lines[:lines_fit], c.col, c.span, c.align, c.leading, c.width) for c in row]
+                bottom = [Cell(c.lines[lines_fit:], c.col, c.span, c.align, c.leading, c.width) for c in row]
+                first = self._clone(self.rows[:n] + [top])
+                first.min_row_height = 0
+                first._calc()
+                rest = self._clone(header + [bottom] + self.rows[n + 1:])
+                return first, rest
+        if n == 0:
+            return None, self
+        return self._clone(self.rows[:n]), self._clone(header + self.rows[n:])
+
+    def draw(self, page, x, y_top):
+        xs = [x]
+        for w in self.col_widths:
+            xs.append(xs[-1] + w)
+        y = y_top
+        for row, h in zip(self.rows, self.row_heights):
+            for cell in row:
+                cx0 = xs[cell.col]
+                cx1 = xs[min(cell.col + cell.span, len(self.col_widths))]
+                if self.grid:
+                    page.ops.append(lambda c, a=cx0, b=y - h, w=cx1 - cx0, hh=h: _rect(c, a, b, w, hh, self.line_width))
+                inner_w = cx1 - cx0 - 2 * self.PAD_X
+                text_h = len(cell.lines) * cell.leading
+                ty = y - (h - text_h) / 2 if self.grid else y - self.pad_y
+                for line in cell.lines:
+                    size = max((r.size for r in line.runs), default=12.0)
+                    base = ty - baseline_offset(cell.leading, size)
+                    align = line.align or cell.align
+                    cs = char_space(line, inner_w, justify=(align == "justify"))
+                    visual = line.natural + cs * max(line.nchars - 1, 0)
+                    lx = cx0 + self.PAD_X + line.indent
+                    if align == "center":
+                        lx = cx0 + self.PAD_X + (inner_w - visual) / 2
+                    elif align == "right":
+                        lx = cx1 - self.PAD_X - visual
+                    if line.runs:
+                        page.ops.append(lambda c, line=line, lx=lx, base=base, cs=cs: draw_line_text(c, line, lx, base, cs))
+                    ty -= cell.leading
+            y -= h
+
+
+def _rect(c, x, y, w, h, lw):
+    c.saveState()
+    c.setLineWidth(lw)
+    c.rect(x, y, w, h, stroke=1, fill=0)
+    c.restoreState()
+
+
+def make_cell(spans: list[Span], fonts: FontSet, width: float, col: int, span: int = 1, *, align="left",
+              leading=18.0, pad_x=Table.PAD_X, first_indent=0.0) -> Cell:
+    chars = style_chars(spans, fonts)
+    inner = max(width - 2 * pad_x, 10.0)
+    lines = break_lines(chars, inner, first_indent=first_indent)
+    return Cell(lines, col, span, align, leading, width)
+
+
+class Group(Flowable):
+    """Blocks kept on one page (signatures with the seal)."""
+
+    def __init__(self, items: list[Flowable], *, keep_with_next=False):
+        self.items = items
+        self.keep_with_next = keep_with_next
+        self.height = sum(i.height for i in items)
+
+    def draw(self, page, x, y_top):
+        y = y_top
+        for it in self.items:
+            it.draw(page, x, y)
+            y -= it.height
+
+
+class Custom(Flowable):
+    """A block drawn by a function ``draw(page, x, y_top)`` with a fixed height."""
+
+    def __init__(self, height: float, fn: Callable, *, keep_with_next=False):
+        self.height = height
+        self.fn = fn
+        self.keep_with_next = keep_with_next
+
+    def draw(self, page, x, y_top):
+        self.fn(page, x, y_top)
+
+
+# ---------------------------------------------------------------- pagination
+
+def paginate(flowables: list[Flowable], *, frame_h: float = BLOCK_H, x: float = BLOCK_LEFT,
+             y_top: float = BLOCK_TOP_Y) -> list[Page]:
+    pages = [Page()]
+    remaining = frame_h
+    used_any = False
+    queue = list(flowables)
+
+    def new_page():
+        nonlocal remaining, used_any
+        pages.append(Page())
+        remaining = frame_h
+        used_any = False
+
+    def place(f: Flowable):
+        nonlocal remaining, used_any
+        f.draw(pages[-1], x, y_top - (frame_h - remaining))
+        remaining -= f.height
+        used_any = True
+
+    guard = 0
+    while queue:
+        guard += 1
+        if guard > 100000:  # pragma: no cover - defensive
+            raise RuntimeError("pagination did not converge")
+        f = queue.pop(0)
+        if isinstance(f, PageBreak):
+            if used_any:
+                new_page()
+            continue
+        if not used_any and isinstance(f, Spacer):
+            continue  # no vertical space at the top of a page
+        nxt = next((q for q in queue if not isinstance(q, Spacer)), None)
+        need = f.height
+        if f.keep_with_next and nxt is not None and not isinstance(nxt, PageBreak):
+            need += nxt.head_height()
+        if need <= remaining + 1e-6:
+            place(f)
+            continue
+        if f.height <= remaining + 1e-6 and f.keep_with_next:
+            # f fits but what must follow it does not: move f's tail (or all of f) to the next page
+            if f.splittable:
+                first, rest = f.split(remaining, tail=2)
+                if first is not None:
+                    place(first)
+                    new_page()
+                    queue.insert(0, rest)
+                    continue
+            if used_any:
+                new_page()
+                queue.insert(0, f)
+                continue
+            place(f)
+            continue
+        if f.splittable:
+            first, rest = f.split(remaining)
+            if first is not None:
+                place(first)
+                if rest is not None:
+                    new_page()
+                    queue.insert(0, rest)
+                continue
+        if used_any:
+            new_page()
+            queue.insert(0, f)
+            continue
+        # taller than an empty page and not splittable
+        if isinstance(f, Group):
+            queue[0:0] = f.items
+            continue
+        place(f)
+    if len(pages) > 1 and not pages[-1].ops and not used_any:
+        pages.pop()
+    return pages
