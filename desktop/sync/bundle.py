@@ -1,0 +1,253 @@
+"""The bundle file: a canonical, stored-only ZIP of manifest.json, manifest.json.minisig and
+payload.age (FORMAT.md), its writer, and the strict reader the hub fails closed with.
+
+The reader accepts only the exact bytes the canonical writer would produce from the same three
+entries (fixed order, names, timestamps, attributes; no comment, no extra fields, nothing before
+or after). So any changed byte of the container itself is refused, and entries are never
+decompressed (stored only: a zip bomb is impossible by construction).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import json
+import re
+import zipfile
+
+FORMAT_NAME = "mediation-desk-bundle"
+FORMAT_VERSION = 1
+ENTRY_NAMES = ("manifest.json", "manifest.json.minisig", "payload.age")
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+MAX_BUNDLE_BYTES = 1024 * 1024 * 1024  # 1 GiB; `import --max-size` raises it for full snapshots
+MAX_MANIFEST_BYTES = 64 * 1024
+MAX_SIGNATURE_BYTES = 1024
+MAX_LINE_BYTES = 4 * 1024 * 1024
+MAX_JSON_DEPTH = 32
+
+SYNCED = ("org", "mediators", "cases", "case_events", "calendar_overrides")
+FILE_RE = re.compile(r"(?P<station>[A-Za-z0-9]{1,40})-(?P<seq>\d{6,})\.bundle")
+
+
+class Rejected(Exception):
+    """A bundle failed one of the import checks: `check` names which (for the message)."""
+
+    def __init__(self, check: str, detail: str):
+        self.check = check
+        self.detail = detail
+        super().__init__(f"[{check}] {detail}")
+
+
+def file_name(station: str, seq: int) -> str:
+    return f"{station}-{seq:06d}.bundle"
+
+
+def canonical_json(obj) -> bytes:
+    return json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False).encode("utf-8")
+
+
+def build_zip(entries: list[tuple[str, bytes]]) -> bytes:
+    """The canonical container: same entries → same bytes, whatever the machine or the clock."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as zf:
+        for name, data in entries:
+            zi = zipfile.ZipInfo(name, date_time=ZIP_TIME)
+            zi.compress_type = zipfile.ZIP_STORED
+            zi.create_system = 3
+            zi.external_attr = 0o100644 << 16
+            zf.writestr(zi, data)
+    return buf.getvalue()
+
+
+def read_container(data: bytes, *, max_size: int = MAX_BUNDLE_BYTES) -> tuple[bytes, bytes, bytes]:
+    """Checks 1 and 2 (size cap, ZIP structure); returns (manifest, signature, payload) bytes."""
+    if len(data) > max_size:
+        raise Rejected("大小", f"文件 {len(data)} 字节，超过上限 {max_size} 字节")
+    if len(data) < 22:
+        raise Rejected("ZIP 结构", "文件过短，不是 ZIP 文件")
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
+        raise Rejected("ZIP 结构", f"不是有效的 ZIP 文件（{exc}）") from None
+    with contextlib.closing(zf):
+        infos = zf.infolist()
+        names = [i.filename for i in infos]
+        for n in names:
+            if "/" in n or "\\" in n or ".." in n or ":" in n or n.startswith("."):
+                raise Rejected("ZIP 结构", f"条目名称含路径「{n[:80]}」")
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise Rejected("ZIP 结构", f"条目名称重复：{'、'.join(dupes)}")
+        if tuple(names) != ENTRY_NAMES:
+            raise Rejected("ZIP 结构", f"条目应恰为 {', '.join(ENTRY_NAMES)}，实为 {', '.join(n[:40] for n in names[:10])}")
+        caps = {"manifest.json": MAX_MANIFEST_BYTES, "manifest.json.minisig": MAX_SIGNATURE_BYTES,
+                "payload.age": max_size}
+        for i in infos:
+            if i.compress_type != zipfile.ZIP_STORED or i.compress_size != i.file_size:
+                raise Rejected("ZIP 结构", f"条目 {i.filename} 不是“仅存储”方式（拒绝压缩条目）")
+            if i.flag_bits & 0x1:
+                raise Rejected("ZIP 结构", f"条目 {i.filename} 被加密")
+            if i.file_size > caps[i.filename]:
+                raise Rejected("大小", f"条目 {i.filename} 过大（{i.file_size} 字节，上限 {caps[i.filename]}）")
+        try:
+            parts = [zf.read(n) for n in ENTRY_NAMES]
+        except (zipfile.BadZipFile, ValueError, OSError, EOFError, NotImplementedError) as exc:
+            raise Rejected("ZIP 结构", f"条目无法读取或校验和不符（{exc}）") from None
+    if build_zip(list(zip(ENTRY_NAMES, parts))) != data:
+        raise Rejected("ZIP 结构", "ZIP 文件不是规范格式（文件头、时间戳、附加数据或条目布局被改动）")
+    return parts[0], parts[1], parts[2]
+
+
+# --- strict JSON ----------------------------------------------------------------------------------
+
+class JSONProblem(ValueError):
+    pass
+
+
+def _no_dupes(pairs):
+    obj = {}
+    for k, v in pairs:
+        if k in obj:
+            raise JSONProblem(f"重复的键「{k[:40]}」")
+        obj[k] = v
+    return obj
+
+
+def _no_constant(name):
+    raise JSONProblem(f"不允许的数值 {name}")
+
+
+def _depth_ok(text: str, limit: int) -> bool:
+    """Nesting depth outside strings, counted before parsing (no recursion on hostile input)."""
+    depth = 0
+    in_str = esc = False
+    for ch in text:
+        if in_str:
+            if esc:
+                esc = False
+            elif ch == "\\":
+                esc = True
+            elif ch == '"':
+                in_str = False
+        elif ch == '"':
+            in_str = True
+        elif ch in "[{":
+            depth += 1
+            if depth > limit:
+                return False
+        elif ch in "]}":
+            depth -= 1
+    return True
+
+
+def _check_strings(value) -> None:
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise JSONProblem("含有孤立代理项（无效的 Unicode）") from None
+        if "\x00" in value:
+            raise JSONProblem("含有 NUL 字符")
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            _check_strings(k)
+            _check_strings(v)
+    elif isinstance(value, list):
+        for v in value:
+            _check_strings(v)
+
+
+def strict_loads(data: bytes, *, max_bytes: int, max_depth: int | None = MAX_JSON_DEPTH):
+    """UTF-8 (no BOM), no duplicate keys, no NaN/Infinity, no lone surrogates, bounded size and depth."""
+    if len(data) > max_bytes:
+        raise JSONProblem(f"过大（{len(data)} 字节，上限 {max_bytes}）")
+    try:
+        text = data.decode("utf-8", errors="strict")
+    except UnicodeDecodeError as exc:
+        raise JSONProblem(f"不是有效的 UTF-8（第 {exc.start} 字节）") from None
+    if text.startswith("\ufeff"):
+        raise JSONProblem("不允许 BOM")
+    # max_depth=None: leave depth to the C parser's recursion guard (payload lines, for speed);
+    # the records' own schema checks bound their shape afterwards.
+    if max_depth is not None and not _depth_ok(text, max_depth):
+        raise JSONProblem(f"嵌套过深（上限 {max_depth} 层）")
+    try:
+        value = json.loads(text, object_pairs_hook=_no_dupes, parse_constant=_no_constant)
+    except RecursionError:
+        raise JSONProblem("嵌套过深") from None
+    except JSONProblem:
+        raise
+    except ValueError as exc:
+        raise JSONProblem(f"JSON 格式错误：{exc}") from None
+    _check_strings(value)
+    return value
+
+
+# --- the manifest -----------------------------------------------------------------------------------
+
+HEX64 = re.compile(r"[0-9a-f]{64}")
+
+
+def _is_int(v, lo=0, hi=2**53) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool) and lo <= v <= hi
+
+
+def _is_str(v, max_len=200) -> bool:
+    return isinstance(v, str) and 0 < len(v) <= max_len
+
+
+MANIFEST_CHECKS = {
+    "format": lambda v: v == FORMAT_NAME,
+    "version": lambda v: v == FORMAT_VERSION,
+    "station": lambda v: isinstance(v, str) and re.fullmatch(r"[A-Za-z0-9]{1,40}", v) is not None,
+    "station_name": lambda v: _is_str(v),
+    "role": lambda v: v in ("station", "hub"),
+    "key_id": lambda v: isinstance(v, str) and re.fullmatch(r"[0-9A-F]{16}", v) is not None,
+    "seq": lambda v: _is_int(v, 1, 10**9),
+    "prev_sha256": lambda v: v is None or (isinstance(v, str) and HEX64.fullmatch(v) is not None),
+    "created_at": lambda v: _is_str(v, 40),
+    "schema_version": lambda v: _is_int(v, 1, 10**6),
+    "app_version": lambda v: _is_str(v, 40),
+    "full": lambda v: isinstance(v, bool),
+    "counts": lambda v: isinstance(v, dict) and set(v) == set(SYNCED) and all(_is_int(x) for x in v.values()),
+    "tombstones": lambda v: isinstance(v, dict) and set(v) == set(SYNCED) and all(_is_int(x) for x in v.values()),
+    "payload": lambda v: isinstance(v, dict) and set(v) == {"sha256", "size", "plain_sha256", "plain_size"}
+    and isinstance(v["sha256"], str) and HEX64.fullmatch(v["sha256"]) is not None
+    and isinstance(v["plain_sha256"], str) and HEX64.fullmatch(v["plain_sha256"]) is not None
+    and _is_int(v["size"]) and _is_int(v["plain_size"]),
+    "recipient": lambda v: isinstance(v, str) and re.fullmatch(r"age1[0-9a-z]{58}", v) is not None,
+    "audit_head": lambda v: isinstance(v, str) and HEX64.fullmatch(v) is not None,
+    "period": lambda v: isinstance(v, dict) and set(v) == {"label", "since", "until"}
+    and isinstance(v["label"], str) and re.fullmatch(r"\d{4}-\d{2}", v["label"]) is not None
+    and (v["since"] is None or _is_str(v["since"], 40)) and _is_str(v["until"], 40),
+    "calendar_data_version": lambda v: _is_str(v, 200),
+    "stats_fingerprint": lambda v: v is None or _is_str(v, 200),
+}
+
+
+def parse_manifest(data: bytes) -> dict:
+    """Check 3: the manifest parsed strictly and checked against its schema (exact keys, types)."""
+    try:
+        m = strict_loads(data, max_bytes=MAX_MANIFEST_BYTES, max_depth=4)
+    except JSONProblem as exc:
+        raise Rejected("清单格式", f"manifest.json {exc}") from None
+    if not isinstance(m, dict):
+        raise Rejected("清单格式", "manifest.json 应为 JSON 对象")
+    unknown = sorted(set(m) - set(MANIFEST_CHECKS))
+    missing = sorted(set(MANIFEST_CHECKS) - set(m))
+    if unknown or missing:
+        raise Rejected("清单格式", "manifest.json 字段不符：" + "；".join(
+            ([f"未知字段 {', '.join(k[:40] for k in unknown[:5])}"] if unknown else [])
+            + ([f"缺少 {', '.join(missing)}"] if missing else [])))
+    bad = [k for k, check in MANIFEST_CHECKS.items() if not check(m[k])]
+    if bad:
+        raise Rejected("清单格式", f"manifest.json 字段取值无效：{', '.join(bad)}")
+    if m["payload"]["plain_size"] > m["payload"]["size"]:
+        raise Rejected("清单格式", "manifest.json 明文大小不可能大于密文大小")
+    return m
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()

@@ -1,0 +1,305 @@
+"""A station's next bundle (or a district hub's bundle of everything it holds, for its city hub).
+
+The sequence number advances, and the exported rows are marked clean, in the same transaction
+that writes the bundle; the file is written under a temporary name, flushed, renamed, read back
+and verified before that transaction commits. A failed write (full or read-only stick) leaves no
+bundle and no advanced number. Every bundle is also kept beside the database so a lost stick can
+be replaced with a byte-identical copy (`export --resend N`): age encryption is randomised, so
+the kept file itself — not a re-encryption — is what is re-sent.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import json
+import os
+from pathlib import Path
+
+from desktop import __version__, audit, cases, org, sensitive
+from desktop.errors import InputError, Refused
+from desktop.migrations import MIGRATION_NAMES
+from desktop.records import now
+from desktop.sync import bundle, keys
+
+HUB_SETTING = "sync.hub"
+
+
+@contextlib.contextmanager
+def immediate(db):
+    """A write transaction taken at once (BEGIN IMMEDIATE), so the rows read are the rows marked."""
+    if db.conn.in_transaction:
+        with db.atomic():
+            yield
+        return
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        if db.conn.in_transaction:
+            db.conn.execute("ROLLBACK")
+        raise
+    else:
+        db.conn.execute("COMMIT")
+
+
+def kept_dir(db) -> Path:
+    p = Path(getattr(db, "md_path", "station.sqlite"))
+    return p.parent / (p.stem + "-bundles")
+
+
+# --- collecting records ---------------------------------------------------------------------------
+
+def _reveal_people(db, rec: dict) -> dict:
+    return cases._reveal(db, rec)
+
+
+def _reveal_mediator(db, m: dict) -> dict:
+    for f in sensitive.MEDIATOR_FIELDS:
+        if m.get(f):
+            m[f] = sensitive.reveal(db, f, m[f])
+    return m
+
+
+def collect(db, *, full: bool) -> list[dict]:
+    """The records that travel: changed since the last bundle (dirty), or every one."""
+    where = "" if full else " where dirty = 1"
+    out: list[dict] = []
+    common = "id, station, created_at, updated_at, rev, deleted"
+
+    def base(r):
+        return {"id": r[0], "station": r[1], "created_at": r[2], "updated_at": r[3], "rev": r[4], "deleted": r[5]}
+
+    for r in db.conn.execute(f"select {common}, profile from org{where} order by id"):
+        out.append({"t": "org", **base(r), "profile": json.loads(r[6])})
+    for r in db.conn.execute(f"select {common}, name, active, doc from mediators{where} order by id"):
+        out.append({"t": "mediators", **base(r), "name": r[6], "active": r[7],
+                    "doc": _reveal_mediator(db, json.loads(r[8]))})
+    for r in db.conn.execute(f"select {common}, case_no, year, seq, archived, back_entered, doc from cases{where}"
+                             " order by id"):
+        out.append({"t": "cases", **base(r), "case_no": r[6], "year": r[7], "seq": r[8], "archived": r[9],
+                    "back_entered": r[10], "doc": _reveal_people(db, json.loads(r[11]))})
+    for r in db.conn.execute(f"select {common}, case_id, at, actor, action, reason, detail from case_events{where}"
+                             " order by id"):
+        out.append({"t": "case_events", **base(r), "case_id": r[6], "at": r[7], "actor": r[8], "action": r[9],
+                    "reason": r[10], "detail": json.loads(r[11])})
+    for r in db.conn.execute(f"select {common}, date, is_workday, note from calendar_overrides{where} order by id"):
+        out.append({"t": "calendar_overrides", **base(r), "date": r[6], "is_workday": r[7], "note": r[8]})
+    if full:  # a hub reporting up: the stations' holiday overrides it holds
+        for r in db.conn.execute(f"select {common}, date, is_workday, note from sync_calendar_overrides order by id"):
+            out.append({"t": "calendar_overrides", **base(r), "date": r[6], "is_workday": r[7], "note": r[8]})
+    return out
+
+
+def _mark_clean(db) -> None:
+    for table in bundle.SYNCED:
+        db.conn.execute(f"update {table} set dirty = 0 where dirty = 1")
+
+
+def stats_fingerprint(db, period: str, station: str) -> str | None:
+    """The station's own statistics fingerprint for the period, when the statistics module offers one."""
+    try:
+        from desktop.stats.report import station_fingerprint  # issue: statistical reports
+    except ImportError:
+        return None
+    return station_fingerprint(db, period, station)
+
+
+# --- writing files safely ---------------------------------------------------------------------------
+
+def _os_message(exc: OSError, where: Path) -> str:
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        why = "空间已满"
+    elif exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        why = "只读或没有写入权限"
+    elif exc.errno in (errno.ENOENT, errno.ENOTDIR):
+        why = "目录不存在"
+    else:
+        why = exc.strerror or str(exc)
+    return f"无法写入数据包到 {where}：{why}"
+
+
+def write_atomic(directory: Path, name: str, data: bytes) -> Path:
+    """Temp name, write, fsync, rename, fsync the directory, read back and compare. All or nothing."""
+    directory = Path(directory)
+    final = directory / name
+    tmp = directory / f".{name}.{os.getpid()}.tmp"
+    renamed = False
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        try:
+            view = memoryview(data)
+            while view:
+                n = os.write(fd, view)
+                view = view[n:]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, final)
+        renamed = True
+        with contextlib.suppress(OSError):  # not every file system lets a directory be fsynced
+            dfd = os.open(directory, os.O_RDONLY)
+            try:
+                os.fsync(dfd)
+            finally:
+                os.close(dfd)
+        if final.read_bytes() != data:
+            raise Refused(f"写入 {final} 后读回的内容与原文不符（U 盘可能损坏），已删除该文件")
+        return final
+    except OSError as exc:
+        _remove(tmp)
+        if renamed:
+            _remove(final)
+        raise Refused(_os_message(exc, directory)) from None
+    except BaseException:
+        _remove(tmp)
+        if renamed:
+            _remove(final)
+        raise
+
+
+def _remove(p: Path) -> None:
+    with contextlib.suppress(OSError):
+        p.unlink()
+
+
+# --- export -------------------------------------------------------------------------------------------
+
+def hub_of(db) -> dict | None:
+    return org.get_setting(db, HUB_SETTING)
+
+
+def export_bundle(db, out_dir, actor, *, full: bool = False) -> dict:
+    """Write the next bundle into out_dir. Returns {"path", "seq", "counts", "nil", "new_key"}."""
+    from desktop.accounts import require
+
+    require(actor, "export")
+    hub = hub_of(db)
+    if not hub:
+        raise Refused("本数据库尚未加入汇总端：请先用 join --hub-card 安装汇总端登记卡，再导出数据包")
+    out_dir = Path(out_dir)
+    if not out_dir.is_dir():
+        raise InputError(f"--out: 目录不存在：{out_dir}")
+    had_key = keys.signing_key(db, create=False) is not None
+    sk = keys.signing_key(db)
+    station = org.station_id(db)
+    profile = org.get_profile(db)
+    if keys.is_hub(db):
+        full = True  # a hub reports everything it holds; its rows are never "dirty" for it
+    keep = kept_dir(db)
+    keep.mkdir(parents=True, exist_ok=True)
+    with immediate(db):
+        last = db.conn.execute("select seq, sha256, created_at from sync_bundles_out order by seq desc limit 1").fetchone()
+        seq = (last[0] if last else 0) + 1
+        records = collect(db, full=full)
+        lines = [bundle.canonical_json(r) for r in records]
+        plain = b"\n".join(lines) + (b"\n" if lines else b"")
+        import pyrage
+        from pyrage import x25519
+
+        ciphertext = pyrage.encrypt(plain, [x25519.Recipient.from_str(hub["recipient"])])
+        counts = {t: 0 for t in bundle.SYNCED}
+        tombstones = {t: 0 for t in bundle.SYNCED}
+        for r in records:
+            counts[r["t"]] += 1
+            tombstones[r["t"]] += r["deleted"]
+        created = now()
+        period = created[:7]
+        manifest = {
+            "format": bundle.FORMAT_NAME, "version": bundle.FORMAT_VERSION,
+            "station": station, "station_name": profile["name"][:200] or station,
+            "role": "hub" if keys.is_hub(db) else "station",
+            "key_id": sk.key_id_hex, "seq": seq, "prev_sha256": last[1] if last else None,
+            "created_at": created, "schema_version": len(MIGRATION_NAMES), "app_version": __version__,
+            "full": bool(full), "counts": counts, "tombstones": tombstones,
+            "payload": {"sha256": bundle.sha256(ciphertext), "size": len(ciphertext),
+                        "plain_sha256": bundle.sha256(plain), "plain_size": len(plain)},
+            "recipient": hub["recipient"], "audit_head": audit.head(db),
+            "period": {"label": period, "since": last[2] if last else None, "until": created},
+            "calendar_data_version": cases.calendar_for(db).data_version()[:200],
+            "stats_fingerprint": stats_fingerprint(db, period, station),
+        }
+        manifest_bytes = bundle.canonical_json(manifest)
+        sig = sk.sign(manifest_bytes, f"timestamp:{created} file:manifest.json station:{station} seq:{seq}")
+        data = bundle.build_zip([("manifest.json", manifest_bytes), ("manifest.json.minisig", sig),
+                                 ("payload.age", ciphertext)])
+        # Verify what we are about to hand over with the same reader the hub uses.
+        m_bytes, s_bytes, p_bytes = bundle.read_container(data, max_size=max(len(data), bundle.MAX_BUNDLE_BYTES))
+        keys.verify_minisig(m_bytes, s_bytes, sk.key_id, sk.private.public_key())
+        if bundle.parse_manifest(m_bytes)["payload"]["sha256"] != bundle.sha256(p_bytes):
+            raise Refused("数据包自检失败：载荷哈希不符")
+        name = bundle.file_name(station, seq)
+        digest = bundle.sha256(data)
+        kept = write_atomic(keep, name, data)
+        try:
+            path = write_atomic(out_dir, name, data)
+            db.conn.execute(
+                "insert into sync_bundles_out (seq, sha256, prev_sha256, file_name, kept_path, created_at, period,"
+                " full, counts, recipient, created_by) values (?,?,?,?,?,?,?,?,?,?,?)",
+                (seq, digest, manifest["prev_sha256"], name, str(kept), created, period, int(full),
+                 json.dumps(counts), hub["recipient"], actor.name))
+            _mark_clean(db)
+            audit.log(db, actor.name, "bundle.export", target="sync_bundles_out", record_id=str(seq),
+                      detail={"file": name, "sha256": digest, "full": bool(full), "counts": counts,
+                              "hub": hub.get("hub")})
+        except BaseException:
+            _remove(kept)
+            if "path" in locals():
+                _remove(path)
+            raise
+    return {"path": str(path), "seq": seq, "sha256": digest, "counts": counts,
+            "nil": not any(counts.values()), "new_key": not had_key, "full": bool(full)}
+
+
+def resend(db, seq: int, out_dir, actor) -> Path:
+    """Write bundle n again, byte for byte (a lost or broken stick)."""
+    from desktop.accounts import require
+
+    require(actor, "export")
+    row = db.conn.execute("select file_name, kept_path, sha256 from sync_bundles_out where seq = ?", (seq,)).fetchone()
+    if row is None:
+        raise InputError(f"--resend: 本站没有导出过第 {seq} 号数据包")
+    try:
+        data = Path(row[1]).read_bytes()
+    except OSError as exc:
+        raise Refused(f"找不到本站保存的第 {seq} 号数据包副本 {row[1]}（{exc.strerror}）") from None
+    if bundle.sha256(data) != row[2]:
+        raise Refused(f"本站保存的第 {seq} 号数据包副本已损坏（哈希不符），不能重发")
+    path = write_atomic(Path(out_dir), row[0], data)
+    with db.atomic():
+        audit.log(db, actor.name, "bundle.resend", target="sync_bundles_out", record_id=str(seq),
+                  detail={"file": row[0], "sha256": row[2]})
+    return path
+
+
+def join(db, card: dict, actor) -> dict:
+    """Install the hub's card at a station. Everything is marked for the next bundle, so a new
+    hub receives the station's whole record (its earlier bundles went elsewhere or nowhere)."""
+    from desktop.accounts import require
+
+    require(actor, "admin")
+    problems = []
+    if not isinstance(card, dict) or card.get("type") != keys.HUB_CARD or card.get("version") != 1:
+        raise InputError("--hub-card: 不是汇总端登记卡（hub-card 生成的 JSON 文件）")
+    for k in ("hub", "name", "recipient", "fingerprint"):
+        if not isinstance(card.get(k), str) or not card[k]:
+            problems.append(f"--hub-card: 缺少 {k}")
+    if problems:
+        raise InputError(problems)
+    try:
+        from pyrage import x25519
+
+        x25519.Recipient.from_str(card["recipient"])
+    except Exception:
+        raise InputError("--hub-card: recipient 不是有效的 age 公钥") from None
+    if keys.fingerprint(card["recipient"].encode()) != card["fingerprint"]:
+        raise InputError("--hub-card: 指纹与公钥不符（登记卡被改动）")
+    stored = {k: card[k] for k in ("hub", "name", "region", "recipient", "fingerprint") if k in card}
+    stored["joined_at"] = now()
+    with db.atomic():
+        org.set_setting(db, HUB_SETTING, stored)
+        for table in bundle.SYNCED:
+            db.conn.execute(f"update {table} set dirty = 1 where dirty = 0")
+        audit.log(db, actor.name, "hub.join", target="settings", record_id=HUB_SETTING,
+                  detail={"hub": card["hub"], "fingerprint": card["fingerprint"]})
+    return stored
