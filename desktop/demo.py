@@ -148,9 +148,16 @@ class _Gen:
 
     def case(self, i: int) -> dict:
         rng = self.rng
-        # Cases arrive in date order across the span, so case numbers follow the receipt dates.
-        age = max(0, self.span - 1 - (i * self.span) // max(1, self.total))
+        # Cases arrive in date order, so case numbers follow the receipt dates; the last 5% fall in
+        # the last 30 days (the open caseload), and the very last few are fresh applications.
+        tail = max(40, self.total // 20)
+        head = max(1, self.total - tail)
+        if i < head:
+            age = 30 + max(0, (self.span - 31) - (i * (self.span - 31)) // head)
+        else:
+            age = max(0, 30 - ((i - head) * 31) // tail)
         received = self.anchor - _dt.timedelta(days=age)
+        fresh = i >= self.total - max(2, self.total // 500)
         hour = rng.randrange(8, 17)
         received_at = f"{received.isoformat()}T{hour:02d}:{rng.choice((0, 10, 20, 30, 40, 50)):02d}:00+08:00"
         ptype = rng.choices(self.types, self.weights)[0]
@@ -193,9 +200,9 @@ class _Gen:
                               "relation": rng.choice(("配偶", "兄弟", "律师", "工会工作人员"))}]
         cal = self.cal
         acc_due = cal.add_working_days(received, 3).date
-        if acc_due > self.anchor and rng.random() < 0.7:
+        if fresh or (acc_due > self.anchor and rng.random() < 0.7):
             return rec  # fresh application, no decision yet
-        if rng.random() < 0.02 and age > 5:
+        if rng.random() < 0.1 and 5 < age <= 60:
             return rec  # overdue acceptance decision
         decided = min(received + _dt.timedelta(days=rng.choice((0, 1, 1, 2, 3))), self.anchor)
         if rng.random() < 0.08:
@@ -222,6 +229,8 @@ class _Gen:
             rec["sessions"] = [{"held_at": f"{first.isoformat()}T14:00:00+08:00", "ended_at": f"{first.isoformat()}T15:30:00+08:00",
                                 "place": "调解室", "attendees": f"申请人{workers[0]['name']}，被申请人委托代理人{employer['legal_rep']}",
                                 "record": "调解员告知双方权利义务，双方陈述意见，调解员释法析理。", "recorder": team[1]}]
+        if age <= 45 and deadline < self.anchor and rng.random() < 0.25:
+            return rec  # still mediating after its deadline: overdue, the dashboard must show it
         close_day = decided + _dt.timedelta(days=rng.randrange(2, 15))
         if rec.get("extensions"):
             close_day = decided + _dt.timedelta(days=rng.randrange(15, 28))
