@@ -1,12 +1,12 @@
 """Keys: the signing key (Ed25519, written in minisign's formats), the hub's age identity, cards,
 and how private keys are kept at rest.
 
-Private keys are stored AES-256-GCM sealed under a key-wrapping key (KEK). If the database's
-sensitive-data codec (`db.md_codec`, issue 7) offers `key_wrapping_key()`, that key is used and
-the seal is labelled with the codec's name; until then the KEK is derived (HKDF) from the
-database's own blind-index secret, label "local" — that keeps the key out of plain sight in the
-file but does NOT protect it against someone holding the whole database file. A key sealed under
-"local" is re-sealed under the codec's key the first time it is used with such a codec attached.
+Private keys are stored AES-256-GCM sealed under a key-wrapping key (KEK) derived (HKDF) from the
+database's data key (desktop/keys.py, encryption at rest: the data key is itself wrapped under
+each user's password with argon2id and only present after a login). So a copied database file
+does not give away the signing key or the hub's age identity. A file without encryption at rest
+(made before it existed) uses a random local KEK kept in its settings — that only keeps the key out
+of plain sight; such a key is re-sealed under the data key the first time it is used unlocked.
 """
 
 from __future__ import annotations
@@ -33,14 +33,32 @@ KEY_ALG = b"Ed"
 
 # --- keys at rest -------------------------------------------------------------------------------
 
+def _local_kek(db, *, create: bool) -> bytes | None:
+    secret = org.get_setting(db, "sync.local_kek")
+    if secret is None:
+        if not create:
+            return None
+        secret = os.urandom(32).hex()
+        org.set_setting(db, "sync.local_kek", secret)
+    return bytes.fromhex(secret)
+
+
 def _kek(db) -> tuple[bytes, str]:
-    codec = getattr(db, "md_codec", None)
+    """(KEK, label). Under encryption at rest: derived from the unlocked data key."""
+    from desktop import keys as atrest
+    from desktop import sensitive
+
+    codec = sensitive.codec(db)
     provider = getattr(codec, "key_wrapping_key", None)
     if provider is not None:
-        return provider(), getattr(codec, "name", "codec")
-    secret = org.get_setting(db, "blind_index_key") or ""
-    hk = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"mediation-desk/sync/kek", info=b"local")
-    return hk.derive(bytes.fromhex(secret) if secret else b"mediation-desk"), "local"
+        return provider(), f"data-key:{getattr(codec, 'key_id', '')}"
+    index_key = getattr(codec, "index_key", None)
+    if index_key is not None:
+        hk = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"mediation-desk/sync/kek", info=b"sync keys v1")
+        return hk.derive(index_key), f"data-key:{getattr(codec, 'key_id', '')}"
+    if atrest.is_enabled(db):
+        raise Refused(atrest.LOCKED_MESSAGE)
+    return _local_kek(db, create=True), "local"
 
 
 def _seal_secret(db, purpose: str, secret: bytes) -> str:
@@ -51,23 +69,29 @@ def _seal_secret(db, purpose: str, secret: bytes) -> str:
                        "ct": base64.b64encode(ct).decode()})
 
 
+def _open(kek: bytes, purpose: str, box: dict) -> bytes:
+    return AESGCM(kek).decrypt(base64.b64decode(box["nonce"]), base64.b64decode(box["ct"]),
+                               f"sync_keys:{purpose}".encode())
+
+
 def _unseal_secret(db, purpose: str, sealed: str) -> bytes:
     box = json.loads(sealed)
     kek, label = _kek(db)
-    if box["kek"] != label and box["kek"] == "local":
-        # A codec with real keys has been attached since: open with the old KEK, re-seal below.
-        secret_hex = org.get_setting(db, "blind_index_key") or ""
-        hk = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"mediation-desk/sync/kek", info=b"local")
-        old = hk.derive(bytes.fromhex(secret_hex) if secret_hex else b"mediation-desk")
-        secret = AESGCM(old).decrypt(base64.b64decode(box["nonce"]), base64.b64decode(box["ct"]),
-                                     f"sync_keys:{purpose}".encode())
-        with db.atomic():
-            db.conn.execute("update sync_keys set sealed = ? where purpose = ?",
-                            (_seal_secret(db, purpose, secret), purpose))
-        return secret
     try:
-        return AESGCM(kek).decrypt(base64.b64decode(box["nonce"]), base64.b64decode(box["ct"]),
-                                   f"sync_keys:{purpose}".encode())
+        if box["kek"] == "local" and label != "local":
+            # Encryption at rest has been set up since: open with the local KEK, re-seal under the data key.
+            local = _local_kek(db, create=False)
+            if local is None:
+                raise ValueError("local KEK missing")
+            secret = _open(local, purpose, box)
+            with db.atomic():
+                db.conn.execute("update sync_keys set sealed = ? where purpose = ?",
+                                (_seal_secret(db, purpose, secret), purpose))
+                if db.conn.execute("select count(*) from sync_keys where sealed like '%\"kek\": \"local\"%'"
+                                   ).fetchone()[0] == 0:
+                    db.conn.execute("delete from settings where key = 'sync.local_kek'")
+            return secret
+        return _open(kek, purpose, box)
     except Exception:
         raise Refused("无法解开本机保存的私钥（密钥保护方式不符或数据库已损坏）") from None
 
