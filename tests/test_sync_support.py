@@ -92,9 +92,10 @@ def forge(station_db, *, seq: int, plain: bytes | None = None, records: list[dic
     for r in records or []:
         if isinstance(r, dict) and r.get("t") in tomb and r.get("deleted") == 1:
             tomb[r["t"]] += 1
+    prev = station_db.conn.execute("select sha256 from sync_bundles_out where seq = ?", (seq - 1,)).fetchone()
     m = {
         "format": bundle.FORMAT_NAME, "version": 1, "station": org.station_id(station_db), "station_name": "伪造测试",
-        "role": "station", "key_id": sk.key_id_hex, "seq": seq, "prev_sha256": None,
+        "role": "station", "key_id": sk.key_id_hex, "seq": seq, "prev_sha256": prev[0] if prev else None,
         "created_at": "2026-11-01T10:00:00+08:00", "schema_version": 3, "app_version": "0.1.0", "full": False,
         "counts": counts, "tombstones": tomb,
         "payload": {"sha256": bundle.sha256(ct), "size": len(ct), "plain_sha256": bundle.sha256(plain),
