@@ -73,8 +73,7 @@ def flat_rows(report: dict) -> list[tuple[str, str, str, object]]:
         for f, lab in (("accepted", "受理"), ("closed", "结案"), ("agreed", "调解成功")):
             rows.append((f"by_type.{code}.{f}", "按争议类型", f"{name}：{lab}", report["by_type"][code][f]))
     for name, m in report["by_mediator"].items():
-        for f, lab in (("accepted", "受理"), ("closed", "结案"), ("agreed", "调解成功"),
-                       ("avg_days_to_close", "平均办结天数")):
+        for f, lab in (("closed", "结案"), ("agreed", "调解成功"), ("avg_days_to_close", "平均办结天数")):
             rows.append((f"by_mediator.{name}.{f}", "按调解员", f"{name}：{lab}", m.get(f)))
     return rows
 

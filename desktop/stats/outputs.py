@@ -182,18 +182,17 @@ def write_xlsx(report: dict, path, *, screening: dict | None = None, monthly: li
 
     # by mediator
     wm = wb.create_sheet("按调解员")
-    r = title(wm, f"{TITLE}（按调解员）", 5, sub)
-    r = header(wm, r, ["调解员", "受理", "结案", "调解成功", "平均办结天数"])
+    r = title(wm, f"{TITLE}（按调解员）", 4, sub)
+    r = header(wm, r, ["调解员", "结案", "调解成功", "平均办结天数"])
     for name, m in report["by_mediator"].items():
         put(wm, r, 1, name, "t")
-        put(wm, r, 2, m["accepted"])
-        put(wm, r, 3, m["closed"])
-        put(wm, r, 4, m["agreed"])
-        c = put(wm, r, 5, None if m["avg_days_to_close"] is None else Decimal(repr(m["avg_days_to_close"])))
+        put(wm, r, 2, m["closed"])
+        put(wm, r, 3, m["agreed"])
+        c = put(wm, r, 4, None if m["avg_days_to_close"] is None else Decimal(repr(m["avg_days_to_close"])))
         c.number_format = "0.0"
         r += 1
-    r = note(wm, r + 1, 5, "按调解员统计：案件计入承办（首席）调解员和参与调解员，记录人不计；" + fline)
-    for col, width in ((1, 16), (2, 10), (3, 10), (4, 10), (5, 14)):
+    r = note(wm, r + 1, 4, "按调解员统计：案件计入承办（首席）调解员和参与调解员，记录人不计；" + fline)
+    for col, width in ((1, 16), (2, 10), (3, 10), (4, 14)):
         wm.column_dimensions[get_column_letter(col)].width = width
 
     if screening is not None:
@@ -357,11 +356,11 @@ def write_pdf(report: dict, path, *, screening: dict | None = None) -> None:
 
     if report["by_mediator"]:
         story += [Spacer(1, 6 * mm), Paragraph("按调解员", st_block), Spacer(1, 2 * mm)]
-        data = [["调解员", "受理", "结案", "调解成功", "平均办结天数"]]
+        data = [["调解员", "结案", "调解成功", "平均办结天数"]]
         for name, m in report["by_mediator"].items():
             avg = m["avg_days_to_close"]
-            data.append([name, m["accepted"], m["closed"], m["agreed"], "—" if avg is None else f"{avg:.1f}"])
-        story += [grid(data, [50 * mm, 30 * mm, 30 * mm, 30 * mm, 30 * mm]), Spacer(1, 2 * mm),
+            data.append([name, m["closed"], m["agreed"], "—" if avg is None else f"{avg:.1f}"])
+        story += [grid(data, [50 * mm, 40 * mm, 40 * mm, 40 * mm]), Spacer(1, 2 * mm),
                   Paragraph("案件计入首席调解员和参与调解员，记录人不计。" + fline, st_note)]
 
     if screening is not None and screening["repeat_employers"]:
