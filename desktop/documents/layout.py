@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
 
 from desktop.documents.fonts import FontSet
-from desktop.documents.linebreak import Line, StyledChar, break_lines, char_space
+from desktop.documents.linebreak import Line, StyledChar, break_lines, char_space, char_width
 
 PAGE_W, PAGE_H = 595.2756, 841.8898  # A4
 BLOCK_LEFT = 28 * mm
@@ -66,11 +67,25 @@ class Page:
 
 
 def draw_line_text(c, line: Line, x: float, baseline: float, cs: float) -> None:
+    """Draw a line: each run, and each 256-glyph font subset within it, starts at an absolute position.
+
+    Positioning every piece absolutely (instead of relying on the viewer to accumulate the character spacing
+    across font changes) makes every reader agree on where each character is; pdfminer, for one, drops the
+    spacing after the last glyph of a string.
+    """
     t = c.beginText(x, baseline)
     t.setCharSpace(cs)
+    pos = x
     for r in line.runs:
         t.setFont(r.font, r.size)
-        t.textOut(r.text)
+        font = pdfmetrics.getFont(r.font)
+        k = 0
+        for _subset, chunk in font.splitString(r.text, c._doc):
+            piece = r.text[k:k + len(chunk)]
+            k += len(chunk)
+            t.setTextOrigin(pos, baseline)
+            t.textOut(piece)
+            pos += sum(char_width(ch, r.font, r.size) for ch in piece) + cs * len(piece)
     c.drawText(t)
     # underlines (blanks to fill in, underlined text)
     if any(r.underline for r in line.runs):

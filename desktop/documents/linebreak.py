@@ -82,6 +82,25 @@ class Line:
         return "".join(r.text for r in self.runs)
 
 
+def _units(chars: list[StyledChar]) -> list[list[StyledChar]]:
+    """Words (Latin letters and digits with inner punctuation) and single characters."""
+    out: list[list[StyledChar]] = []
+    i, n = 0, len(chars)
+    while i < n:
+        j = i + 1
+        if _is_word_char(chars[i].ch):
+            while j < n and (_is_word_char(chars[j].ch) or (chars[j].ch in _WORD_INNER and j + 1 < n
+                                                             and _is_word_char(chars[j + 1].ch))):
+                j += 1
+        out.append(chars[i:j])
+        i = j
+    return out
+
+
+def _no_start(ch: str) -> bool:
+    return ch in CLOSING or ch in JOINING or ch in PAIRED
+
+
 def _is_word_char(ch: str) -> bool:
     return ch.isascii() and ch.isalnum()
 
@@ -209,13 +228,42 @@ def break_lines(
             cur.extend(a.chars)
             cur_w += aw
             continue
-        # An atom longer than a whole line (a very long number): cut it where it overflows.
-        for c in a.chars:
-            cw = char_width(c.ch, c.font, c.size) + tracking
-            if cur and cur_w + cw - tracking > width - indent + 1e-6:
+        # An atom longer than a whole line: cut it between its words and characters where it overflows,
+        # without starting a line with a closing mark or ending one with an opening mark.
+        def overflow(w: float) -> bool:
+            return bool(cur) and cur_w + w - tracking > width - indent + 1e-6
+
+        def break_before(first: str) -> None:
+            """End the current line before a unit starting with ``first``, carrying marks that may not part."""
+            nonlocal cur, cur_w
+            carry: list[StyledChar] = []
+            while len(cur) > 1 and len(carry) < 4 and (cur[-1].ch in OPENING or _no_start((carry[0].ch if carry else first))):
+                carry.insert(0, cur.pop())
+            if all(k.ch in OPENING for k in cur):  # nothing left worth a line of its own
+                carry = cur + carry
+                cur, cur_w = [], 0.0
+            else:
                 flush(False)
-            cur.append(c)
-            cur_w += cw
+            for k in carry:
+                cur.append(k)
+                cur_w += char_width(k.ch, k.font, k.size) + tracking
+
+        for u in _units(a.chars):
+            uw = sum(char_width(c.ch, c.font, c.size) + tracking for c in u)
+            if overflow(uw):
+                break_before(u[0].ch)
+            if cur_w + uw - tracking > width - indent + 1e-6:  # still too long: cut by character
+                for c in u:
+                    cw = char_width(c.ch, c.font, c.size) + tracking
+                    if overflow(cw):
+                        break_before(c.ch)
+                        if overflow(cw):
+                            flush(False)
+                    cur.append(c)
+                    cur_w += cw
+                continue
+            cur.extend(u)
+            cur_w += uw
     if cur or not lines:
         flush(True)
     else:
