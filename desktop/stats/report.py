@@ -19,10 +19,15 @@ import json
 from decimal import ROUND_HALF_UP, Decimal
 
 from desktop import money, org
-from desktop.codes import DECLINE_REASONS, OUTCOMES, PAYMENT_ORDER_CATEGORIES, SOURCES
+from desktop.codes import DECLINE_REASONS, DISPUTE_TYPES, OUTCOMES, PAYMENT_ORDER_CATEGORIES, SOURCES
 from desktop.errors import InputError
 from desktop.stats import formula as fm, indexes
 from desktop.stats.periods import Period, parse_period, year as year_period
+
+# IN lists over the closed vocabularies (check_record admits no other code): with the proposed indexes the
+# rows then arrive grouped by decision/outcome and type, and GROUP BY needs no sort.
+TYPES_IN = ",".join(f"'{t}'" for t in DISPUTE_TYPES)
+OUTCOMES_IN = ",".join(f"'{o}'" for o in OUTCOMES)
 
 # Mediator roles that count a case for the mediator (a recorder takes the minutes; he does not mediate).
 MEDIATING_ROLES = ("lead", "member")
@@ -136,7 +141,8 @@ def period_report(db, period: str | Period, *, station: str | None = None, stati
             select c.decision, c.primary_type, count(*), sum(c.worker_count), sum(c.amount_claimed_fen),
                    sum(c.collective), sum(c.collective * c.worker_count), sum(c.migrant), sum(c.platform),
                    sum(c.source not in ({','.join(f"'{k}'" for k in src)})), {src_sums}
-            from cases c where c.decided_date between ? and ? and {where}
+            from cases c where c.decision in ('accepted', 'declined') and c.primary_type in ({TYPES_IN})
+              and c.decided_date between ? and ? and {where}
             group by 1, 2""", [s, e, *wp]):
         decision, ptype, n, w, fen, coll, wcoll, mig, plat, other_src, *per_src = row
         if decision == "declined":
@@ -172,7 +178,8 @@ def period_report(db, period: str | Period, *, station: str | None = None, stati
     for outcome, ptype, n, fen, in_time, eligible in _q(db, f"""
             select c.outcome, c.primary_type, count(*), sum(c.amount_agreed_fen),
                    sum(c.closed_date <= coalesce(c.mediation_deadline, '')), sum(c.primary_type != 'LR')
-            from cases c where c.closed_date between ? and ? and {where}
+            from cases c where c.outcome in ({OUTCOMES_IN}) and c.primary_type in ({TYPES_IN})
+              and c.closed_date between ? and ? and {where}
             group by 1, 2""", [s, e, *wp]):
         if outcome is None:
             continue
@@ -191,10 +198,13 @@ def period_report(db, period: str | Period, *, station: str | None = None, stati
         op = "<=" if inclusive else "<"
         later = ">" if inclusive else ">="
         return _q(db, f"""
-            select (select count(*) from cases c where c.closed_date is null and c.decision = 'accepted'
-                        and +c.decided_date {op} ? and {where})
-                 + (select count(*) from cases c where c.closed_date {later} ? and c.decision = 'accepted'
-                        and +c.decided_date {op} ? and {where})""", [day, *wp, day, day, *wp])[0][0]
+            select (select count(*) from cases c where c.outcome is null and c.primary_type in ({TYPES_IN})
+                        and c.closed_date is null and +c.decision = 'accepted' and +c.decided_date {op} ?
+                        and {where})
+                 + (select count(*) from cases c where c.outcome in ({OUTCOMES_IN})
+                        and c.primary_type in ({TYPES_IN}) and c.closed_date {later} ?
+                        and +c.decision = 'accepted' and +c.decided_date {op} ? and {where})""",
+                  [day, *wp, day, day, *wp])[0][0]
 
     carried = open_at(s, inclusive=False)
     pending_direct = open_at(e, inclusive=True)
@@ -219,7 +229,8 @@ def period_report(db, period: str | Period, *, station: str | None = None, stati
             select m.name, count(*), sum(c.outcome = 'agreed'),
                    sum(julianday(c.closed_date) - julianday(c.decided_date))
             from cases c join case_mediators m on m.case_rowid = c.rowid and m.role in ({roles})
-            where c.closed_date between ? and ? and {where}
+            where c.outcome in ({OUTCOMES_IN}) and c.primary_type in ({TYPES_IN})
+              and c.closed_date between ? and ? and {where}
             group by m.name""", [s, e, *wp]):
         by_mediator[name] = {"closed": n, "agreed": agreed_n,
                              "avg_days_to_close": _avg(int(round(days or 0)), n)}
