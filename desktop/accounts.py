@@ -64,22 +64,42 @@ def hash_password(password: str) -> str:
 
 def create_user(db, name: str, password: str, role: str, *, display_name: str = "", actor: str | None = None,
                 demo: bool = False) -> User:
-    name = (name or "").strip()
+    """Add a user. The first administrator of a new file creates the data key; every later user
+    gets it wrapped under their password, which needs an administrator's unlocked key on `db`."""
+    from desktop import keys, org
+
+    name = (name or "").strip() if isinstance(name, str) else ""
     if not re.fullmatch(r"[A-Za-z0-9_.\-\u4e00-\u9fff]{1,32}", name):
         raise InputError("用户名只能包含字母、数字、汉字、下划线、点和连字符，最长32个字符")
     if role not in USER_ROLES:
         raise InputError(f"未知角色：{role}")
+    if not isinstance(password, str):
+        raise InputError("密码不能为空")
+    if demo and not org.is_demo(db):
+        raise InputError("只有演示数据库可以使用演示密码")
     check_password_strength(password, demo=demo)
     if db.conn.execute("select 1 from users where name = ?", (name,)).fetchone():
         raise InputError(f"用户名已存在：{name}")
+    enabled = keys.is_enabled(db)
+    # Without an unlocked key (no administrator signed in on this handle) the account is created
+    # without access to sensitive fields; an administrator's password reset grants it later.
+    pending = enabled and role != "auditor" and keys.unlocked(db) is None
+    if not enabled and role != "admin":
+        raise Refused("数据密钥尚未建立：第一个用户必须是管理员")
     ts = now()
+    pw_hash = hash_password(password)
     with db.atomic():
         db.conn.execute(
             "insert into users (name, display_name, role, password_hash, created_at, updated_at)"
             " values (?,?,?,?,?,?)",
-            (name, display_name or name, role, hash_password(password), ts, ts),
+            (name, display_name or name, role, pw_hash, ts, ts),
         )
-        audit.log(db, actor or name, "user.create", target="users", record_id=name, detail={"role": role})
+        audit.log(db, actor or name, "user.create", target="users", record_id=name,
+                  detail={"role": role, **({"data_key": "pending"} if pending else {})})
+        if not enabled:
+            keys.setup(db, name, password, demo=demo)
+        elif not pending:
+            keys.grant(db, name, password, role, demo=demo)
     return User(name, role, display_name or name)
 
 
@@ -125,29 +145,62 @@ def authenticate(db, name: str | None, password: str | None) -> User:
         if _hasher.check_needs_rehash(pw_hash):
             db.conn.execute("update users set password_hash = ? where name = ?", (hash_password(password), name))
         audit.log(db, name, "login", detail={})
+    from desktop import keys
+
+    keys.on_login(db, name, password, role)  # unlock the data key (or create it on an older file)
     return User(name, role, display or name)
 
 
 def change_password(db, user: User, old: str, new: str) -> None:
+    """A user changes their own password; the data key is re-wrapped under the new one."""
+    from desktop import keys
+
     authenticate(db, user.name, old)
     check_password_strength(new)
+    if new == old:
+        raise InputError("新密码不能与原密码相同")
+    pw_hash = hash_password(new)
     with db.atomic():
         db.conn.execute("update users set password_hash = ?, updated_at = ? where name = ?",
-                        (hash_password(new), now(), user.name))
+                        (pw_hash, now(), user.name))
+        keys.rewrap(db, user.name, new)
         audit.log(db, user.name, "user.password", target="users", record_id=user.name)
 
 
 def reset_password(db, admin: User, name: str, new: str) -> None:
+    """An administrator sets another user's password (and wraps the data key for it); unlocks the account."""
+    from desktop import keys
+
     require(admin, "admin")
     check_password_strength(new)
+    row = db.conn.execute("select role from users where name = ?", (name,)).fetchone()
+    if row is None:
+        raise InputError(f"用户不存在：{name}")
+    if keys.is_enabled(db) and row[0] != "auditor" and keys.unlocked(db) is None:
+        raise Refused("需要先以管理员身份登录并解锁数据密钥，才能重置密码")
+    pw_hash = hash_password(new)
     with db.atomic():
-        cur = db.conn.execute("update users set password_hash = ?, failed_count = 0, locked_until = null,"
-                              " updated_at = ? where name = ?", (hash_password(new), now(), name))
-        if cur.rowcount == 0:
-            raise InputError(f"用户不存在：{name}")
+        db.conn.execute("update users set password_hash = ?, failed_count = 0, locked_until = null,"
+                        " updated_at = ? where name = ?", (pw_hash, now(), name))
+        if keys.is_enabled(db):
+            keys.grant(db, name, new, row[0])
         audit.log(db, admin.name, "user.reset_password", target="users", record_id=name)
 
 
+def set_active(db, admin: User, name: str, active: bool) -> None:
+    """Disable or re-enable an account (users are never deleted: the audit log names them)."""
+    require(admin, "admin")
+    if name == admin.name and not active:
+        raise InputError("不能停用当前登录的账户")
+    with db.atomic():
+        cur = db.conn.execute("update users set active = ?, updated_at = ? where name = ?", (int(active), now(), name))
+        if cur.rowcount == 0:
+            raise InputError(f"用户不存在：{name}")
+        audit.log(db, admin.name, "user.enable" if active else "user.disable", target="users", record_id=name)
+
+
 def list_users(db) -> list[dict]:
-    return [dict(zip(("name", "display_name", "role", "active", "locked_until"), r)) for r in db.conn.execute(
-        "select name, display_name, role, active, locked_until from users order by name")]
+    return [dict(zip(("name", "display_name", "role", "active", "locked_until", "has_key"),
+                     (*r[:3], bool(r[3]), r[4], bool(r[5])))) for r in db.conn.execute(
+        "select u.name, u.display_name, u.role, u.active, u.locked_until, k.name is not null"
+        " from users u left join user_keys k on k.name = u.name order by u.name")]

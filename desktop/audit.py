@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 
 from desktop.records import now
 
@@ -16,13 +17,29 @@ def _entry_hash(prev_hash: str, at: str, user, action: str, target, record_id, d
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+# Anything shaped like a resident ID number (18 or 15 characters) — e.g. a search term a caller
+# put in `detail` — is masked before it is written: the log is plaintext and kept for years.
+_ID_LIKE = re.compile(r"(?<![0-9A-Za-z])([0-9]{6})[0-9]{8}([0-9]{3}[0-9Xx])(?![0-9A-Za-z])|(?<![0-9A-Za-z])([0-9]{6})[0-9]{5}([0-9]{4})(?![0-9A-Za-z])")
+
+
+def _mask_ids(value):
+    if isinstance(value, str):
+        return _ID_LIKE.sub(lambda m: (m.group(1) or m.group(3))[:4] + "**********" + (m.group(2) or m.group(4))[-4:],
+                            value)
+    if isinstance(value, dict):
+        return {k: _mask_ids(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_mask_ids(v) for v in value]
+    return value
+
+
 def log(db, user: str | None, action: str, *, target: str | None = None, record_id: str | None = None,
         detail: dict | None = None) -> None:
     """Append one entry. Call inside the transaction of the change it records."""
     row = db.conn.execute("select hash from audit_log order by seq desc limit 1").fetchone()
     prev = row[0] if row else GENESIS
     at = now()
-    detail_text = json.dumps(detail or {}, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    detail_text = json.dumps(_mask_ids(detail or {}), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     h = _entry_hash(prev, at, user, action, target, record_id, detail_text)
     db.conn.execute(
         "insert into audit_log (at, user, action, target, record_id, detail, prev_hash, hash)"
@@ -57,6 +74,10 @@ def verify(db) -> list[str]:
             problems.append(f"审计日志第{last_seq + 1}至{seq - 1}条缺失")
         prev = r[8]
         last_seq = seq
+    # AUTOINCREMENT remembers the highest number ever given out: entries cut off the end show here.
+    row = db.conn.execute("select seq from sqlite_sequence where name = 'audit_log'").fetchone()
+    if row and row[0] > last_seq:
+        problems.append(f"审计日志第{last_seq + 1}至{row[0]}条缺失（末尾的记录被删除）")
     return problems
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as _dt
 import os
+import re
 import sqlite3
+import sys
 from pathlib import Path
 
 import sqlite_utils
@@ -19,6 +20,8 @@ BUSY_TIMEOUT_MS = 5000
 def _configure(conn: sqlite3.Connection, readonly: bool) -> None:
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA foreign_keys = ON")
+    # Deleted row content is zeroed inside the pages being written anyway (no extra I/O).
+    conn.execute("PRAGMA secure_delete = FAST")
     if not readonly:
         mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
         if mode.lower() != "wal":
@@ -37,17 +40,93 @@ def schema_state(db: sqlite_utils.Database) -> tuple[list[str], list[str]]:
 
 
 def backup_copy(db: sqlite_utils.Database, path: str | os.PathLike, label: str) -> Path:
-    """A consistent copy through the SQLite backup API, beside the database."""
-    target_dir = paths.backup_dir(path)
-    target_dir.mkdir(parents=True, exist_ok=True)
-    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
-    target = target_dir / f"{Path(path).stem}-{label}-{stamp}.sqlite"
-    dest = sqlite3.connect(target)
+    """A verified copy through the SQLite backup API into the backup folder beside the database."""
+    from desktop import backup
+
+    return backup.auto_backup(db, path, label)
+
+
+NETWORK_FS = {"nfs", "nfs4", "cifs", "smb", "smb2", "smb3", "smbfs", "ncpfs", "afs", "9p", "davfs", "sshfs",
+              "glusterfs", "ceph", "lustre", "gpfs", "ocfs2", "gfs2", "coda"}
+
+
+def _unescape_mount(field: str) -> str:
+    return re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), field)
+
+
+def storage_problem(path: str | os.PathLike, *, mounts: str | None = None) -> str | None:
+    """Why a database may not live at `path` (network share, removable drive), or None.
+
+    SQLite's locking and fsync are unreliable over network file systems, and a removable drive
+    may be pulled out mid-write: both lose cases. Set MEDIATION_DESK_ALLOW_ANY_STORAGE=1 to override.
+    """
+    if os.environ.get("MEDIATION_DESK_ALLOW_ANY_STORAGE") == "1":
+        return None
+    p = Path(path)
     try:
-        db.conn.backup(dest)
-    finally:
-        dest.close()
-    return target
+        real = Path(os.path.realpath(p.parent if not p.exists() else p))
+    except OSError:
+        real = p
+    text = str(real)
+    if sys.platform == "win32":
+        return _windows_storage_problem(text)
+    if mounts is None:
+        try:
+            mounts = Path("/proc/mounts").read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return None
+    best = None
+    for line in mounts.splitlines():
+        parts = line.split()
+        if len(parts) < 3:
+            continue
+        source, point, fstype = _unescape_mount(parts[0]), _unescape_mount(parts[1]), parts[2]
+        if text == point or text.startswith(point.rstrip("/") + "/") or point == "/":
+            if best is None or len(point) >= len(best[1]):
+                best = (source, point, fstype)
+    if best is None:
+        return None
+    source, point, fstype = best
+    base = fstype.split(".")[0]
+    sub = fstype.split(".", 1)[1] if "." in fstype else ""
+    if base in NETWORK_FS or sub in NETWORK_FS or source.startswith("//") or (
+            base == "fuse" and sub not in ("", "fuse-overlayfs", "lxcfs", "portal")):
+        return f"数据库位于网络共享（{fstype}，{point}）上，为防止数据损坏拒绝使用；请把数据库放在本机硬盘上"
+    if point.startswith(("/media/", "/run/media/")) or _removable_device(source):
+        return f"数据库位于可移动磁盘（{point}）上，为防止拔出时数据损坏拒绝使用；请把数据库放在本机硬盘上（可移动磁盘可用于备份）"
+    return None
+
+
+def _removable_device(source: str) -> bool:
+    if not source.startswith("/dev/"):
+        return False
+    name = Path(os.path.realpath(source)).name
+    sysdir = Path("/sys/class/block") / name
+    try:
+        node = Path(os.path.realpath(sysdir))
+        disk = node.parent if (node / "partition").exists() else node
+        return (disk / "removable").read_text().strip() == "1"
+    except OSError:
+        return False
+
+
+def _windows_storage_problem(text: str) -> str | None:  # pragma: no cover - Windows only
+    if text.startswith("\\\\"):
+        return "数据库位于网络共享上，为防止数据损坏拒绝使用；请把数据库放在本机硬盘上"
+    import ctypes
+
+    drive = os.path.splitdrive(text)[0] + "\\"
+    kind = ctypes.windll.kernel32.GetDriveTypeW(ctypes.c_wchar_p(drive))
+    if kind == 4:  # DRIVE_REMOTE
+        return f"数据库位于网络驱动器 {drive} 上，为防止数据损坏拒绝使用；请把数据库放在本机硬盘上"
+    if kind == 2:  # DRIVE_REMOVABLE
+        return f"数据库位于可移动磁盘 {drive} 上，为防止拔出时数据损坏拒绝使用；请把数据库放在本机硬盘上"
+    return None
+
+
+def quick_check(conn: sqlite3.Connection) -> list[str]:
+    rows = [r[0] for r in conn.execute("PRAGMA quick_check").fetchall()]
+    return [] if rows == ["ok"] else rows
 
 
 def open_database(path: str | os.PathLike, *, create: bool = False, readonly: bool = False,
@@ -61,12 +140,21 @@ def open_database(path: str | os.PathLike, *, create: bool = False, readonly: bo
         raise Refused(f"数据库文件不存在：{p}")
     if create:
         p.parent.mkdir(parents=True, exist_ok=True)
+    if not readonly:
+        problem = storage_problem(p)
+        if problem:
+            raise Refused(problem)
+    existed = p.exists() and p.stat().st_size > 0
     if readonly:
         conn = sqlite3.connect(f"file:{p}?mode=ro", uri=True, check_same_thread=False)
     else:
         conn = sqlite3.connect(p, check_same_thread=False)
     try:
         _configure(conn, readonly)
+        if existed:
+            bad = quick_check(conn)
+            if bad:
+                raise Refused(f"数据库文件 {p.name} 已损坏（{bad[0]}），请从备份恢复（restore）")
         db = sqlite_utils.Database(conn)
         applied, unknown = schema_state(db)
         if unknown:
@@ -82,6 +170,13 @@ def open_database(path: str | os.PathLike, *, create: bool = False, readonly: bo
             conn.execute(f"PRAGMA user_version = {len(MIGRATION_NAMES)}")
         elif pending:
             raise Refused(f"数据库文件 {p.name} 需要升级（待执行 {len(pending)} 个迁移），只读模式下无法打开。")
+        if not readonly and applied:
+            from desktop import schema_security
+
+            schema_security.ensure(db)
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise Refused(f"无法打开数据库文件 {p.name}：{exc}（文件已损坏或不是数据库，请从备份恢复）") from None
     except BaseException:
         conn.close()
         raise

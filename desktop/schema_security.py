@@ -1,5 +1,43 @@
-"""Schema for accounts, keys and encryption at rest (migration 0003). Owned by the security work (issue 7)."""
+"""Schema for accounts, keys and encryption at rest (migration 0003). Owned by the security work (issue 7).
+
+`ensure(db)` repeats the same idempotent statements at every open, so a file that recorded the
+(then empty) m0003 slot during development still gets the tables and triggers.
+"""
+
+STATEMENTS = (
+    # One row per user who may read sensitive fields: the data key wrapped (AES-GCM) under a key
+    # derived from that user's password with argon2id. Auditors get no row (least privilege).
+    """CREATE TABLE IF NOT EXISTS user_keys (
+        name TEXT PRIMARY KEY REFERENCES users(name) ON DELETE CASCADE,
+        kdf TEXT NOT NULL,
+        salt BLOB NOT NULL,
+        nonce BLOB NOT NULL,
+        wrapped BLOB NOT NULL,
+        key_id TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    )""",
+    # The audit log is append-only: the database itself refuses edits and deletions. Entries are
+    # never purged (domain.md asks for at least 180 days; keeping all keeps the chain whole).
+    """CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log
+       BEGIN SELECT RAISE(ABORT, '审计日志只能追加，不能修改'); END""",
+    """CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
+       BEGIN SELECT RAISE(ABORT, '审计日志只能追加，不能删除'); END""",
+)
 
 
 def apply(db) -> None:
     """Create the tables the security work needs. Runs inside the migration's transaction."""
+    for stmt in STATEMENTS:
+        db.conn.execute(stmt)
+
+
+def missing(db) -> bool:
+    names = {r[0] for r in db.conn.execute(
+        "select name from sqlite_master where name in ('user_keys','audit_log_no_update','audit_log_no_delete')")}
+    return len(names) < 3
+
+
+def ensure(db) -> None:
+    if missing(db):
+        with db.atomic():
+            apply(db)

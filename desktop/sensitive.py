@@ -23,7 +23,8 @@ MEDIATOR_FIELDS = ("id_number", "phone", "address")
 
 
 class PlainCodec:
-    """Stores values as they are. Replaced by an encrypting codec once keys exist (issue 7)."""
+    """Stores values as they are: only for files made before encryption existed, until the first
+    administrator login seals them (keys.setup). Encrypted files use keys.AesCodec / keys.LOCKED."""
 
     name = "plain"
 
@@ -37,8 +38,16 @@ class PlainCodec:
 PLAIN = PlainCodec()
 
 
-def codec(db) -> PlainCodec:
-    return getattr(db, "md_codec", None) or PLAIN
+def codec(db):
+    c = getattr(db, "md_codec", None)
+    if c is not None:
+        return c
+    from desktop import keys
+
+    if keys.is_enabled(db):
+        keys.auto_unlock_demo(db)
+        return getattr(db, "md_codec", None) or keys.LOCKED
+    return PLAIN
 
 
 def seal(db, kind: str, value):
@@ -56,6 +65,14 @@ def reveal(db, kind: str, stored):
 def _index_key(db) -> bytes:
     key = getattr(db, "md_index_key", None)
     if key is None:
+        from desktop import keys
+
+        if keys.is_enabled(db):  # derived from the data key (keys.AesCodec.index_key)
+            c = codec(db)
+            if getattr(c, "index_key", None) is None:
+                raise keys.Refused(keys.LOCKED_MESSAGE)
+            return c.index_key
+        # Files made before encryption existed; replaced at the first administrator login.
         row = db.execute("select value from settings where key = 'blind_index_key'").fetchone()
         key = bytes.fromhex(json.loads(row[0])) if row else b"mediation-desk"
         try:
@@ -73,10 +90,13 @@ def blind_index(db, kind: str, value: str) -> str:
 
 
 def search_text(db, kind: str, value: str) -> str:
-    """What of a sensitive value may enter the substring index."""
-    if not value:
-        return ""
-    return value
+    """What of a sensitive value may enter the substring index: nothing.
+
+    The trigram index is plaintext, so an ID number there would undo the encryption; exact search
+    by a full ID number goes through the blind index instead (search.py). Not even the last four
+    digits go in: with birth date and region guessable they narrow a person down too far.
+    """
+    return ""
 
 
 def mask(kind: str, value: str | None) -> str:

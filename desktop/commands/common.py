@@ -48,20 +48,41 @@ class Session:
     db: object
     user: accounts.User
     path: Path
+    lock: object = None  # the writer lock (desktop.lock.WriterLock) of a writing session
+
+
+# Commands that bring data in: a copy is taken first, so a wrong import can be undone by restore.
+PRE_IMPORT_COMMANDS = {"import-cases": "pre-import", "import": "pre-import", "restore": None}
 
 
 def open_session(args, *, write: bool = False, permission: str | None = None) -> Session:
-    """Open the database named by --db and authenticate the user (contract.md credentials)."""
+    """Open the database named by --db, authenticate the user and unlock the data key.
+
+    A writing session first takes the writer lock (one writer per database). The first session of
+    the day makes the daily backup; an import makes a backup before it writes.
+    """
+    from desktop import backup, lock
+
     path = db_path(args)
     if not dbm.is_database(path):
         raise Refused(f"不是调解工作台数据库或文件不存在：{path}")
+    writer = lock.acquire(path) if write else None
     database = dbm.open_database(path)
     user, password = credentials(args)
     if user is None and password is None and org.is_demo(database):
         user, password = "demo", "demo"  # demo databases only: the documented demo login
-    u = accounts.authenticate(database, user, password)
+    u = accounts.authenticate(database, user, password)  # also unlocks the data key (keys.on_login)
     accounts.require(u, permission or ("write" if write else "read"))
-    return Session(database, u, path)
+    try:
+        backup.daily(database, path)
+    except Refused as exc:
+        print(f"警告：每日自动备份失败：{exc.message}", file=sys.stderr)
+    label = PRE_IMPORT_COMMANDS.get(getattr(args, "command", None))
+    if label is None and getattr(args, "import_file", None):
+        label = "pre-import"
+    if label and write:  # no import without a copy to go back to
+        backup.auto_backup(database, path, label)
+    return Session(database, u, path, writer)
 
 
 def write_jsonl(rows) -> None:
