@@ -792,6 +792,7 @@ def _columns(rec: dict, comp: dict) -> dict:
         "received_date": received.isoformat(),
         "decision": acc.get("decision"),
         "decided_date": acc.get("decided_at"),
+        "decline_reason": (acc.get("reason_code") or "other") if acc.get("decision") == "declined" else None,
         "outcome": outcome.get("kind"),
         "closed_date": outcome.get("closed_at"),
         "primary_type": rec["dispute_types"][0],

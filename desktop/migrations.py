@@ -193,4 +193,22 @@ def m0003_security(db):
     schema_security.apply(db)
 
 
+@migrations()
+def m0004_stats(db):
+    """Report indexes that cover every column the period report reads (1M cases ≤ 1 s), and the
+    decline reason as a column so 'declined by reason' needs no JSON parsing."""
+    from desktop.stats.indexes import STATS_INDEXES
+
+    c = db.conn
+    c.execute("ALTER TABLE cases ADD COLUMN decline_reason TEXT")
+    c.execute("UPDATE cases SET decline_reason = coalesce(json_extract(doc, '$.acceptance.reason_code'), 'other')"
+              " WHERE decision = 'declined'")
+    c.execute("DROP INDEX IF EXISTS cases_stat_decided")
+    c.execute("DROP INDEX IF EXISTS cases_stat_closed")
+    for sql in STATS_INDEXES.values():
+        c.execute(sql)
+    c.execute("CREATE INDEX cases_stat2_declined ON cases(station, decided_date, decline_reason)"
+              " WHERE decision = 'declined' AND deleted = 0")
+
+
 MIGRATION_NAMES = [m.name for m in migrations._migrations]

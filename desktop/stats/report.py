@@ -166,7 +166,7 @@ def period_report(db, period: str | Period, *, station: str | None = None, stati
     declined_by_reason: dict[str, int] = {}
     if declined:
         for code, n in _q(db, f"""
-                select coalesce(json_extract(c.doc, '$.acceptance.reason_code'), 'other'), count(*)
+                select coalesce(c.decline_reason, 'other'), count(*)
                 from cases c where c.decided_date between ? and ? and c.decision = 'declined' and {where}
                 group by 1""", [s, e, *wp]):
             declined_by_reason[code] = n
