@@ -15,7 +15,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 
 from desktop.documents.fonts import FontSet
-from desktop.documents.linebreak import Line, StyledChar, break_lines, char_space, char_width
+from desktop.documents.linebreak import Line, Spacing, StyledChar, _stretchable, break_lines, char_width, spacing
 
 PAGE_W, PAGE_H = 595.2756, 841.8898  # A4
 BLOCK_LEFT = 28 * mm
@@ -66,16 +66,21 @@ class Page:
     total: int = 0
 
 
-def draw_line_text(c, line: Line, x: float, baseline: float, cs: float) -> None:
-    """Draw a line: each run, and each 256-glyph font subset within it, starts at an absolute position.
+def draw_line_text(c, line: Line, x: float, baseline: float, sp: Spacing | float = 0.0) -> None:
+    """Draw a line. Every piece (a run of one font subset and one spacing) starts at an absolute position.
 
-    Positioning every piece absolutely (instead of relying on the viewer to accumulate the character spacing
-    across font changes) makes every reader agree on where each character is; pdfminer, for one, drops the
-    spacing after the last glyph of a string.
+    Positioning pieces absolutely (instead of relying on the viewer to accumulate character spacing across
+    font changes) makes every reader agree on where each character is; pdfminer, for one, drops the spacing
+    after the last glyph of a string. Justification space goes only between CJK characters.
     """
+    if not isinstance(sp, Spacing):
+        sp = Spacing(float(sp), 0.0, 0.0)
+    text = line.text
     t = c.beginText(x, baseline)
-    t.setCharSpace(cs)
     pos = x
+    idx = 0  # index of the current character in the line
+    underlines: list[tuple[float, float, float]] = []
+    cur_tc = None
     for r in line.runs:
         t.setFont(r.font, r.size)
         font = pdfmetrics.getFont(r.font)
@@ -83,20 +88,43 @@ def draw_line_text(c, line: Line, x: float, baseline: float, cs: float) -> None:
         for _subset, chunk in font.splitString(r.text, c._doc):
             piece = r.text[k:k + len(chunk)]
             k += len(chunk)
-            t.setTextOrigin(pos, baseline)
-            t.textOut(piece)
-            pos += sum(char_width(ch, r.font, r.size) for ch in piece) + cs * len(piece)
+            # cut the piece where the spacing changes (inside words: tracking only)
+            start = 0
+            while start < len(piece):
+                i0 = idx + start
+                stretch = i0 + 1 < len(text) and _stretchable(text[i0], text[i0 + 1])
+                end = start + 1
+                while end < len(piece):
+                    j = idx + end
+                    s2 = j + 1 < len(text) and _stretchable(text[j], text[j + 1])
+                    if s2 != stretch:
+                        break
+                    end += 1
+                seg = piece[start:end]
+                tc = sp.tracking + (sp.extra if stretch else 0.0)
+                if tc != cur_tc:
+                    t.setCharSpace(tc)
+                    cur_tc = tc
+                t.setTextOrigin(pos, baseline)
+                t.textOut(seg)
+                w = sum(char_width(ch, r.font, r.size) for ch in seg)
+                if r.underline:
+                    underlines.append((pos, pos + w + tc * (len(seg) - 1), r.size))
+                pos += w + tc * len(seg)
+                start = end
+            idx += len(piece)
     c.drawText(t)
-    # underlines (blanks to fill in, underlined text)
-    if any(r.underline for r in line.runs):
-        pos = x
+    if underlines:  # blanks to fill in, underlined text
         c.saveState()
         c.setLineWidth(0.6)
-        for r in line.runs:
-            adv = r.width + cs * len(r.text)
-            if r.underline:
-                c.line(pos, baseline - r.size * 0.15, pos + adv - (cs if r is line.runs[-1] else 0), baseline - r.size * 0.15)
-            pos += adv
+        merged: list[list[float]] = []
+        for a, b, size in underlines:
+            if merged and abs(merged[-1][1] - a) < 2 * max(sp.tracking + sp.extra, 0) + 0.5:
+                merged[-1][1] = b
+            else:
+                merged.append([a, b, size])
+        for a, b, size in merged:
+            c.line(a, baseline - size * 0.15, b, baseline - size * 0.15)
         c.restoreState()
 
 
@@ -194,8 +222,8 @@ class TextBlock(Flowable):
             size = max((r.size for r in line.runs), default=st.size)
             base = y - baseline_offset(st.leading, size)
             justify = st.align == "justify"
-            cs = char_space(line, self.width, justify=justify, tracking=st.tracking)
-            visual = line.natural + cs * max(line.nchars - 1, 0)
+            cs = spacing(line, self.width, justify=justify, tracking=st.tracking)
+            visual = cs.visual
             lx = x + line.indent
             if st.align == "center":
                 lx = x + (self.width - visual) / 2
@@ -309,8 +337,8 @@ class Table(Flowable):
                     size = max((r.size for r in line.runs), default=12.0)
                     base = ty - baseline_offset(cell.leading, size)
                     align = line.align or cell.align
-                    cs = char_space(line, inner_w, justify=(align == "justify"))
-                    visual = line.natural + cs * max(line.nchars - 1, 0)
+                    cs = spacing(line, inner_w, justify=(align == "justify"))
+                    visual = cs.visual
                     lx = cx0 + self.PAD_X + line.indent
                     if align == "center":
                         lx = cx0 + self.PAD_X + (inner_w - visual) / 2

@@ -271,14 +271,32 @@ def break_lines(
     return lines
 
 
-def char_space(line: Line, width: float, *, justify: bool, tracking: float = 0.0) -> float:
-    """The PDF character spacing (Tc) for a line: tracking, plus the slack spread over the gaps when justified."""
+def _stretchable(a: str, b: str) -> bool:
+    """Justification space may go between two characters unless both belong to one Latin word or number."""
+    return not ((_is_word_char(a) or a in _WORD_INNER) and (_is_word_char(b) or b in _WORD_INNER))
+
+
+def stretch_gaps(text: str) -> int:
+    return sum(1 for a, b in zip(text, text[1:]) if _stretchable(a, b))
+
+
+@dataclass
+class Spacing:
+    tracking: float  # added after every character
+    extra: float  # added after every stretchable character (justification)
+    visual: float  # the line's drawn width
+
+
+def spacing(line: Line, width: float, *, justify: bool, tracking: float = 0.0) -> Spacing:
+    """Tracking plus, for a justified line, the slack spread over the gaps between CJK characters
+    (never inside a number or a Latin word, which would letter-space ￥12,000.00)."""
+    base = line.natural + tracking * max(line.nchars - 1, 0)
     if not justify or line.last or line.nchars < 2:
-        return tracking
-    avail = width - line.indent
-    slack = avail - (line.natural + tracking * (line.nchars - 1))
-    extra = slack / (line.nchars - 1)
+        return Spacing(tracking, 0.0, base)
+    text = line.text
+    gaps = stretch_gaps(text)
+    slack = width - line.indent - base
     size = max((r.size for r in line.runs), default=12.0)
-    if extra < 0 or extra > 0.35 * size:  # a line broken early before a long number: leave it ragged
-        return tracking
-    return tracking + extra
+    if gaps == 0 or slack <= 0 or slack / gaps > 0.35 * size:  # broken early before a long number: ragged
+        return Spacing(tracking, 0.0, base)
+    return Spacing(tracking, slack / gaps, width - line.indent)

@@ -299,7 +299,9 @@ class Builder:
     def _is_label(self, toks, cell: dict) -> bool:
         from desktop.documents.templates import Lit
 
-        return not cell.get("each") and not cell.get("sides") and all(isinstance(t, Lit) for t in toks)
+        if cell.get("each") or cell.get("sides") or cell.get("date_line"):
+            return False
+        return all(isinstance(t, Lit) for t in toks) and not "".join(t.text for t in toks).rstrip().endswith("：")
 
     def _date_lines(self, lines, width: float, size: float):
         """Append a right-aligned 「年　月　日」 line for a handwritten date at the bottom of a cell."""
