@@ -142,6 +142,9 @@ def _depth_ok(text: str, limit: int) -> bool:
     return True
 
 
+_ESCAPES = re.compile(rb"\\u(?:[dD][89a-fA-F]|0000)")
+
+
 def _check_strings(value) -> None:
     if isinstance(value, str):
         try:
@@ -181,7 +184,8 @@ def strict_loads(data: bytes, *, max_bytes: int, max_depth: int | None = MAX_JSO
         raise
     except ValueError as exc:
         raise JSONProblem(f"JSON 格式错误：{exc}") from None
-    _check_strings(value)
+    if _ESCAPES.search(data):  # surrogates and NUL can only arrive as \u escapes in strict UTF-8 input
+        _check_strings(value)
     return value
 
 
