@@ -21,6 +21,12 @@ from pathlib import Path
 
 from desktop import paths
 from desktop.errors import InputError, Refused
+from desktop.records import TZ
+
+
+def _now() -> _dt.datetime:
+    """Station-local wall time (China Standard Time), naive: names files and decides 'today'."""
+    return _dt.datetime.now(TZ).replace(tzinfo=None)
 
 KEEP_DAILY, KEEP_WEEKLY, KEEP_MONTHLY, KEEP_PRE = 7, 4, 12, 10
 _STAMP = "%Y%m%d-%H%M%S-%f"
@@ -97,7 +103,7 @@ def auto_backups(db_path) -> list[tuple[Path, str, _dt.datetime]]:
 
 def auto_backup(db, db_path, label: str, *, when: _dt.datetime | None = None) -> Path:
     """A verified copy into the backup folder beside the database, then rotation."""
-    when = when or _dt.datetime.now()
+    when = when or _now()
     target = paths.backup_dir(db_path) / f"{Path(db_path).stem}-{label}-{when.strftime(_STAMP)}.sqlite"
     snapshot(db, target)
     rotate(db_path, today=when.date())
@@ -106,7 +112,7 @@ def auto_backup(db, db_path, label: str, *, when: _dt.datetime | None = None) ->
 
 def daily(db, db_path, *, when: _dt.datetime | None = None) -> Path | None:
     """The first start of each day makes a copy (the desktop program and open_session call this)."""
-    when = when or _dt.datetime.now()
+    when = when or _now()
     if any(label == "daily" and t.date() == when.date() for _f, label, t in auto_backups(db_path)):
         return None
     return auto_backup(db, db_path, "daily", when=when)
@@ -146,7 +152,7 @@ def manual(db, out_dir: str | os.PathLike, db_path) -> Path:
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise InputError(f"--out: 不是文件夹：{out}")
-    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    stamp = _now().strftime("%Y%m%d-%H%M%S")
     target = out / f"{Path(db_path).stem}-backup-{stamp}.sqlite"
     n = 1
     while target.exists():

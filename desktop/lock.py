@@ -8,6 +8,7 @@ OS lock is available the pid is checked instead.
 
 from __future__ import annotations
 
+import atexit
 import datetime as _dt
 import json
 import os
@@ -149,6 +150,13 @@ def acquire(db_path, *, shared_in_process: bool = True) -> WriterLock:
     if shared_in_process:
         _held[key] = lk
     return lk
+
+
+@atexit.register
+def _release_all() -> None:
+    for lk in list(_held.values()):
+        lk.release()
+    _held.clear()
 
 
 def _acquire(path: Path) -> WriterLock:
