@@ -260,7 +260,7 @@ class Table(Flowable):
     PAD_Y = 3.0
 
     def __init__(self, col_widths: list[float], rows: list[list[Cell]], *, grid=True, header_rows=0,
-                 min_row_height=0.0, keep_with_next=False, line_width=0.8, pad_y=None):
+                 min_row_height=0.0, keep_with_next=False, line_width=0.8, pad_y=None, valign="middle"):
         self.col_widths = col_widths
         self.rows = rows
         self.grid = grid
@@ -269,6 +269,7 @@ class Table(Flowable):
         self.keep_with_next = keep_with_next
         self.line_width = line_width
         self.pad_y = self.PAD_Y if pad_y is None else pad_y
+        self.valign = valign
         self._calc()
 
     def _row_h(self, row):
@@ -286,7 +287,7 @@ class Table(Flowable):
     def _clone(self, rows):
         return Table(self.col_widths, rows, grid=self.grid, header_rows=self.header_rows,
                      min_row_height=self.min_row_height, keep_with_next=self.keep_with_next,
-                     line_width=self.line_width, pad_y=self.pad_y)
+                     line_width=self.line_width, pad_y=self.pad_y, valign=self.valign)
 
     def split(self, avail, *, tail=0):
         used = 0.0
@@ -332,7 +333,12 @@ class Table(Flowable):
                     page.ops.append(lambda c, a=cx0, b=y - h, w=cx1 - cx0, hh=h: _rect(c, a, b, w, hh, self.line_width))
                 inner_w = cx1 - cx0 - 2 * self.PAD_X
                 text_h = len(cell.lines) * cell.leading
-                ty = y - (h - text_h) / 2 if self.grid else y - self.pad_y
+                if self.grid and self.valign == "middle":
+                    ty = y - (h - text_h) / 2
+                elif self.grid:
+                    ty = y - self.pad_y - max(0.0, (self.min_row_height - 2 * self.pad_y - cell.leading) / 2)
+                else:
+                    ty = y - self.pad_y
                 for line in cell.lines:
                     size = max((r.size for r in line.runs), default=12.0)
                     base = ty - baseline_offset(cell.leading, size)

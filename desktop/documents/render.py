@@ -386,7 +386,8 @@ class Builder:
         for _ in range(max(0, int(o.get("min_rows", 0)) - len(items))):
             rows.append([L.Cell([], i, 1, "left", leading, widths[i]) for i in range(len(widths))])
         min_h = o.get("min_height", leading + 2 * L.Table.PAD_Y + 2)
-        out: list[L.Flowable] = [L.Table(widths, rows, grid=True, header_rows=1, min_row_height=min_h)]
+        # rows of a list align at the top, so that every cell's first line shares one baseline
+        out: list[L.Flowable] = [L.Table(widths, rows, grid=True, header_rows=1, min_row_height=min_h, valign="top")]
         if o.get("space_after", 6):
             out.append(L.Spacer(o.get("space_after", 6)))
         return out
