@@ -117,11 +117,17 @@ def read_jsonl(path: str, *, max_bytes: int = 512 * 1024 * 1024) -> list:
     def no_constants(name):
         raise ValueError(f"不允许的数值 {name}")
 
+    def finite(text):
+        value = float(text)
+        if value in (float("inf"), float("-inf")):
+            raise ValueError(f"数值超出范围 {text[:20]}")
+        return value
+
     for n, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         try:
-            value = json.loads(line, object_pairs_hook=no_dupes, parse_constant=no_constants)
+            value = json.loads(line, object_pairs_hook=no_dupes, parse_constant=no_constants, parse_float=finite)
         except RecursionError:
             problems.append(f"第{n}条: JSON 嵌套过深")
             continue
