@@ -745,3 +745,39 @@ def test_render_command_line(tmp_path):
     assert not (tmp_path / "r.pdf").exists()
     r = run("render", "agreement", "--db", str(db), "--case", "〔1999〕不存在第1号", "--out", str(tmp_path / "x.pdf"))
     assert r.returncode == 2 and "找不到案件" in r.stderr
+
+
+# ---------------------------------------------------------------- font resolution
+
+@needs_poppler
+def test_configured_font_path_comes_first(tmp_path):
+    from desktop.documents.fonts import FONT_DIR
+
+    font = tmp_path / "my-fangsong.ttf"
+    shutil.copy(FONT_DIR / "LXGWWenKai-Bold.ttf", font)
+    out = tmp_path / "a.pdf"
+    render_document("agreement", agreed_case(), org(fonts={"fangsong": str(font)}), out, today=TODAY)
+    names = [r[0] for r in pdffonts(out)]
+    assert not any(n.endswith("+LXGWWenKai-Regular") for n in names)  # the body font was replaced
+    assert_fonts_embedded(out)
+    with pytest.raises(DocumentError) as exc:
+        render_document("agreement", agreed_case(), org(fonts={"fangsong": str(tmp_path / "missing.ttf")}),
+                        tmp_path / "b.pdf", today=TODAY)
+    assert "missing.ttf" in str(exc.value)
+    otf = tmp_path / "cff.otf"
+    otf.write_bytes(b"OTTO" + b"\0" * 64)
+    with pytest.raises(DocumentError):
+        render_document("agreement", agreed_case(), org(fonts={"fangsong": str(otf)}), tmp_path / "c.pdf", today=TODAY)
+
+
+def test_bundled_fonts_cover_the_documents_and_rare_names():
+    from desktop.documents.fonts import BUNDLED, fontset
+
+    for ff in BUNDLED.values():
+        assert ff.path.exists() and ff.path.stat().st_size < 30 * 1024 * 1024, ff.path
+    fs = fontset()
+    for ch in "〇〔〕￥，。（）「」—…·堃喆赟䶮𠮷":
+        assert fs.font_for("fangsong", ch)
+        assert fs.font_for("song", ch)
+    licences = {p.name for p in BUNDLED["uming"].path.parent.glob("LICENSE*")}
+    assert {"LICENSE-ARPHIC.txt", "LICENSE-OFL-LXGWWenKai.txt", "LICENSE-Hanazono.txt"} <= licences

@@ -120,11 +120,11 @@ def _sfnt_ok(path: Path, subfont: int = 0) -> bool:
     except ImportError:  # pragma: no cover - without fontTools trust the extension
         return path.suffix.lower() in (".ttf", ".ttc")
     try:
-        f = FTFont(str(path), fontNumber=subfont if path.suffix.lower() == ".ttc" else -1, lazy=True)
-        if "glyf" not in f:
-            return False
-        fs = f["OS/2"].fsType if "OS/2" in f else 0
-        return not (fs & 0x0002) or bool(fs & 0x000C)  # restricted licence unless print/edit bits are set
+        with FTFont(str(path), fontNumber=subfont if path.suffix.lower() == ".ttc" else -1, lazy=True) as f:
+            if "glyf" not in f:
+                return False
+            fs = f["OS/2"].fsType if "OS/2" in f else 0
+            return not (fs & 0x0002) or bool(fs & 0x000C)  # restricted licence unless print/edit bits are set
     except Exception:
         return False
 
