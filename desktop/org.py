@@ -24,6 +24,10 @@ PROFILE_KEYS = {
     "mediation_extension_days": 15,
     "retention_years": 5,
     "fonts": {},
+    # Extra columns of the Jilin organization table (domain.md §2.17, UNVERIFIED columns).
+    "county": "", "township": "", "host": "", "host_credit_code": "", "established": "", "head_title": "",
+    "head_phone": "", "premises": "", "premises_area": "", "union": "", "employees": "", "posted": "",
+    "cases_accepted": "", "cases_agreed": "", "remarks": "",
 }
 
 

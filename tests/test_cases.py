@@ -208,3 +208,19 @@ def test_viewer_cannot_write(station):
     with pytest.raises(PermissionDenied):
         cases.create_case(db, records.registered(), viewer)
     assert db.conn.execute("select count(*) from cases").fetchone()[0] == 0
+
+
+def test_archiving_locks_a_case_until_reopened_with_a_reason(station):
+    db, admin, _ = station
+    case = cases.import_records(db, [records.agreed()], admin)[0]
+    cases.set_archived(db, case, True, admin)
+    with pytest.raises(InputError) as exc:
+        cases.add_followup(db, case, {"at": "2026-11-21", "method": "phone"}, admin)
+    assert "归档" in exc.value.messages[0]
+    with pytest.raises(InputError):
+        cases.set_archived(db, case, False, admin)  # no reason
+    cases.set_archived(db, case, False, admin, reason="补充回访记录")
+    assert [h["action"] for h in cases.history(db, case)][-2:] == ["archive", "unarchive"]
+    assert cases.history(db, case)[-1]["reason"] == "补充回访记录"
+    updated = cases.add_followup(db, case, {"at": "2026-11-20", "method": "visit", "note": "再次回访"}, admin)
+    assert len(updated["followups"]) == 2

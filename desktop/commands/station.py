@@ -57,6 +57,14 @@ def register(sub) -> None:
     p.add_argument("--masked", action="store_true")
     p.set_defaults(func=cmd_roster)
 
+    p = sub.add_parser("archive", help="归档案件（归档后锁定，修改须先撤销归档）")
+    db_argument(p)
+    credential_arguments(p)
+    p.add_argument("--case", required=True, help="案号或案件标识")
+    p.add_argument("--undo", action="store_true", help="撤销归档（须说明理由）")
+    p.add_argument("--reason", help="理由")
+    p.set_defaults(func=cmd_archive)
+
     p = sub.add_parser("check", help="检查数据库完整性、审计日志和业务规则")
     db_argument(p)
     credential_arguments(p)
@@ -198,6 +206,13 @@ def cmd_roster(args) -> int:
     else:
         for m in people:
             print(f"{m['name']}\t{'在职' if m['active'] else '停用'}\t{m.get('certificate_no', '')}\t在办{m['open_cases']}件")
+    return 0
+
+
+def cmd_archive(args) -> int:
+    s = open_session(args, write=True)
+    cases.set_archived(s.db, args.case, not args.undo, s.user, reason=args.reason)
+    print(("已撤销归档：" if args.undo else "已归档：") + args.case, file=sys.stderr)
     return 0
 
 
