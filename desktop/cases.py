@@ -813,14 +813,22 @@ def _columns(rec: dict, comp: dict) -> dict:
     }
 
 
+DERIVED_TABLES = ("case_workers", "case_mediators", "case_items", "case_payments", "case_followups")
+
+
+def clear_derived(db, rowid: int) -> None:
+    """Remove one case's derived rows (before a rebuild, or when the case becomes a tombstone)."""
+    for table in DERIVED_TABLES:
+        db.conn.execute(f"delete from {table} where case_rowid = ?", (rowid,))
+    db.conn.execute("delete from case_fts where rowid = ?", (rowid,))
+    db.conn.execute("delete from case_ngram where rowid = ?", (rowid,))
+
+
 def _derived(db, rowid: int, rec: dict, *, fresh: bool) -> None:
     """Rebuild the derived index rows of one case (workers, mediators, items, payments, search)."""
     c = db.conn
     if not fresh:
-        for table in ("case_workers", "case_mediators", "case_items", "case_payments", "case_followups"):
-            c.execute(f"delete from {table} where case_rowid = ?", (rowid,))
-        c.execute("delete from case_fts where rowid = ?", (rowid,))
-        c.execute("delete from case_ngram where rowid = ?", (rowid,))
+        clear_derived(db, rowid)
     workers = rec.get("workers") or []
     c.executemany("insert into case_workers (case_rowid, idx, name, id_key) values (?,?,?,?)",
                   [(rowid, i, w["name"], sensitive.blind_index(db, "id_number", w.get("id_number") or ""))
@@ -1194,10 +1202,7 @@ def delete_case(db, key: str, actor: User, reason: str) -> None:
         rowid = row[0]
         db.conn.execute("update cases set deleted = 1, rev = rev + 1, updated_at = ?, dirty = 1 where rowid = ?",
                         (now(), rowid))
-        for table in ("case_workers", "case_mediators", "case_items", "case_payments", "case_followups"):
-            db.conn.execute(f"delete from {table} where case_rowid = ?", (rowid,))
-        db.conn.execute("delete from case_fts where rowid = ?", (rowid,))
-        db.conn.execute("delete from case_ngram where rowid = ?", (rowid,))
+        clear_derived(db, rowid)
         _event(db, row[2], row[1], actor.name, "void", reason=reason)
         audit.log(db, actor.name, "case.void", target="cases", record_id=row[1], detail={"reason": reason})
 
@@ -1251,3 +1256,10 @@ def recompute_deadlines(db) -> int:
                  comp["review_deadline"], int(comp["provisional"]), rowid))
             n += 1
     return n
+
+
+# Public names for the parts other modules (bundles at the hub, checks) reuse.
+seal_record = _seal
+reveal_record = _reveal
+index_columns = _columns
+rebuild_derived = _derived

@@ -228,7 +228,7 @@ def run_checks(database) -> list[str]:
     cal = cases.calendar_for(database)
     for case_no, doc in database.conn.execute("select case_no, doc from cases where deleted = 0"):
         rec = json.loads(doc)
-        rec = cases._reveal(database, rec)
+        rec = cases.reveal_record(database, rec)
         _r, p = cases.check_record(rec, cal=cal)
         problems += p.messages(f"案件 {case_no} ")
     return problems

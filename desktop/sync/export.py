@@ -51,7 +51,7 @@ def kept_dir(db) -> Path:
 # --- collecting records ---------------------------------------------------------------------------
 
 def _reveal_people(db, rec: dict) -> dict:
-    return cases._reveal(db, rec)
+    return cases.reveal_record(db, rec)
 
 
 def _reveal_mediator(db, m: dict) -> dict:

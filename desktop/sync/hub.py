@@ -328,10 +328,10 @@ def _apply(db, plan: _Plan) -> dict:
             continue
         rec = r["doc"]
         comp = cases.computed(rec, r["_cal"], today)
-        cols = cases._columns(rec, comp)
+        cols = cases.index_columns(rec, comp)
         row = {"station": r["station"], "created_at": r["created_at"], "updated_at": r["updated_at"],
                "rev": r["rev"], "deleted": r["deleted"], "dirty": 0, "case_no": r["case_no"], "year": r["year"],
-               "seq": r["seq"], "doc": json.dumps(cases._seal(db, rec), ensure_ascii=False, separators=(",", ":")),
+               "seq": r["seq"], "doc": json.dumps(cases.seal_record(db, rec), ensure_ascii=False, separators=(",", ":")),
                "back_entered": r["back_entered"], "archived": r["archived"], **cols}
         if old is None:
             keys_ = ["id", *row]
@@ -347,12 +347,9 @@ def _apply(db, plan: _Plan) -> dict:
         have[r["id"]] = (rowid, r["rev"])
         if r["deleted"]:
             if not fresh:
-                for table in ("case_workers", "case_mediators", "case_items", "case_payments", "case_followups"):
-                    c.execute(f"delete from {table} where case_rowid = ?", (rowid,))
-                c.execute("delete from case_fts where rowid = ?", (rowid,))
-                c.execute("delete from case_ngram where rowid = ?", (rowid,))
+                cases.clear_derived(db, rowid)
         else:
-            cases._derived(db, rowid, rec, fresh=fresh)
+            cases.rebuild_derived(db, rowid, rec, fresh=fresh)
     return applied
 
 
