@@ -1,0 +1,48 @@
+"""Sign in (accounts.authenticate): wrong passwords and lockouts are audited by the core."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit
+
+from desktop import accounts, org
+from desktop.errors import Refused
+from desktop.ui.widgets import ErrorLabel
+
+
+class LoginDialog(QDialog):
+    def __init__(self, db, parent=None):
+        super().__init__(parent)
+        self.db = db
+        self.user: accounts.User | None = None
+        profile = org.get_profile(db)
+        self.setWindowTitle(f"登录 — {profile['name']}" + ("（演示数据）" if profile.get("demo") else ""))
+        f = QFormLayout(self)
+        f.addRow(QLabel(f"<b>{profile['name']}</b>"))
+        self.name = QLineEdit()
+        f.addRow("用户名", self.name)
+        self.password = QLineEdit()
+        self.password.setEchoMode(QLineEdit.Password)
+        f.addRow("密码", self.password)
+        if profile.get("demo"):
+            f.addRow(QLabel("演示数据库：用户名 demo，密码 demo"))
+            self.name.setText("demo")
+        self.error = ErrorLabel()
+        self.error.setObjectName("login_error")
+        f.addRow(self.error)
+        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
+        buttons.button(QDialogButtonBox.Ok).setText("登录")
+        buttons.button(QDialogButtonBox.Cancel).setText("退出")
+        buttons.accepted.connect(self.try_login)
+        buttons.rejected.connect(self.reject)
+        f.addRow(buttons)
+        (self.password if self.name.text() else self.name).setFocus()
+
+    def try_login(self) -> None:
+        try:
+            self.user = accounts.authenticate(self.db, self.name.text().strip(), self.password.text())
+        except Refused as exc:
+            self.error.show_message(exc.message)  # includes the lockout time after 5 failures
+            self.password.clear()
+            self.password.setFocus()
+            return
+        self.accept()

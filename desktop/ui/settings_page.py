@@ -1,0 +1,264 @@
+"""Settings (设置): organization profile, case-number template, holiday overrides, success-rate
+target, document fonts, and the long data jobs (back-entry import, demo cases) with progress."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from PySide6.QtWidgets import (
+    QCheckBox, QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton,
+    QScrollArea, QSpinBox, QVBoxLayout, QWidget,
+)
+
+from desktop import cases, demo, org
+from desktop.codes import ORG_KINDS
+from desktop.errors import InputError
+from desktop.ui import ops as opsmod
+from desktop.ui.widgets import ErrorLabel, date_edit, fill_table, iso_date, readonly_table, row_data
+
+FONT_ROLES = {"fangsong": "仿宋（正文）", "song": "宋体（表格）", "kai": "楷体", "hei": "黑体（标题）", "title": "文书标题"}
+
+
+class SettingsPage(QWidget):
+    def __init__(self, session, parent=None):
+        super().__init__(parent)
+        self.session = session
+        self.setObjectName("SettingsPage")
+        outer = QVBoxLayout(self)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        outer.addWidget(scroll)
+        body = QWidget()
+        scroll.setWidget(body)
+        v = QVBoxLayout(body)
+        admin = session.user.can("admin")
+
+        box = QGroupBox("调解组织")
+        f = QFormLayout(box)
+        self.fields: dict[str, QLineEdit] = {}
+        self.kind = QComboBox()
+        for k, val in ORG_KINDS.items():
+            self.kind.addItem(val, k)
+        f.addRow("组织类型", self.kind)
+        for key, label in (("name", "组织全称"), ("abbr", "案号简称"), ("region", "行政区划代码"),
+                           ("credit_code", "统一社会信用代码"), ("address", "地址"), ("phone", "电话"),
+                           ("head", "负责人"), ("hours", "办公时间"), ("complaint_phone", "监督电话")):
+            self.fields[key] = QLineEdit()
+            f.addRow(label, self.fields[key])
+        self.template = QLineEdit()
+        self.template.textChanged.connect(self._preview_template)
+        f.addRow("案号模板", self.template)
+        self.template_preview = QLabel()
+        f.addRow("", self.template_preview)
+        v.addWidget(box)
+
+        box = QGroupBox("仲裁委员会（写入调解不成告知书）")
+        f = QFormLayout(box)
+        for key, label in (("arbitration.name", "名称"), ("arbitration.address", "地址"), ("arbitration.phone", "电话")):
+            self.fields[key] = QLineEdit()
+            f.addRow(label, self.fields[key])
+        v.addWidget(box)
+
+        box = QGroupBox("统计与文书")
+        f = QFormLayout(box)
+        self.target = QLineEdit()
+        self.target.setPlaceholderText("如 0.60")
+        f.addRow("调解成功率目标", self.target)
+        self.fonts: dict[str, QLineEdit] = {}
+        for role, label in FONT_ROLES.items():
+            row = QHBoxLayout()
+            e = QLineEdit()
+            e.setPlaceholderText("默认：系统字体，或随程序提供的开源字体")
+            b = QPushButton("选择…")
+            b.clicked.connect(lambda _=False, e=e: self._pick_font(e))
+            row.addWidget(e)
+            row.addWidget(b)
+            self.fonts[role] = e
+            f.addRow(f"文书字体：{label}", row)
+        v.addWidget(box)
+        h = QHBoxLayout()
+        h.addStretch()
+        self.save_button = QPushButton("保存组织设置")
+        self.save_button.clicked.connect(self.save)
+        self.save_button.setEnabled(admin)
+        h.addWidget(self.save_button)
+        v.addLayout(h)
+        self.message = ErrorLabel()
+        v.addWidget(self.message)
+
+        box = QGroupBox("节假日调整（按国务院办公厅每年公布的放假安排录入）")
+        g = QVBoxLayout(box)
+        self.overrides = readonly_table(["日期", "类型", "说明"])
+        self.overrides.setObjectName("overrides")
+        self.overrides.setMinimumHeight(160)
+        g.addWidget(self.overrides)
+        row = QHBoxLayout()
+        self.o_date = date_edit()
+        self.o_type = QComboBox()
+        self.o_type.addItem("放假（休息日）", False)
+        self.o_type.addItem("调休上班（工作日）", True)
+        self.o_note = QLineEdit()
+        self.o_note.setPlaceholderText("如：春节")
+        add = QPushButton("添加/修改")
+        add.clicked.connect(self.add_override)
+        rem = QPushButton("删除所选")
+        rem.clicked.connect(self.remove_override)
+        for w in (self.o_date, self.o_type, self.o_note, add, rem):
+            row.addWidget(w)
+            w.setEnabled(admin)
+        g.addLayout(row)
+        g.addWidget(QLabel("修改后，未结案件的受理期限和调解期限会按新日历重新计算。"))
+        v.addWidget(box)
+
+        box = QGroupBox("数据维护")
+        g = QHBoxLayout(box)
+        imp = QPushButton("补录导入案件（JSON Lines）…")
+        imp.clicked.connect(self.import_cases)
+        imp.setEnabled(session.user.can("write"))
+        g.addWidget(imp)
+        self.demo_count = QSpinBox()
+        self.demo_count.setRange(1, 1_000_000)
+        self.demo_count.setValue(1000)
+        gen = QPushButton("生成演示案件")
+        gen.clicked.connect(self.generate_demo)
+        is_demo = org.is_demo(session.db)
+        for w in (self.demo_count, gen):
+            w.setEnabled(is_demo)
+            w.setToolTip("仅演示数据库可用" if not is_demo else "")
+        g.addWidget(self.demo_count)
+        g.addWidget(gen)
+        g.addStretch()
+        v.addWidget(box)
+        v.addStretch()
+        self.load()
+
+    def load(self) -> None:
+        p = self.session.profile
+        self.kind.setCurrentIndex(max(0, self.kind.findData(p.get("kind"))))
+        for key, e in self.fields.items():
+            if key.startswith("arbitration."):
+                e.setText((p.get("arbitration") or {}).get(key.split(".")[1], ""))
+            else:
+                e.setText(str(p.get(key) or ""))
+        self.template.setText(p.get("case_no_template", ""))
+        self.target.setText(str(p.get("target_success_rate", "")))
+        for role, e in self.fonts.items():
+            e.setText((p.get("fonts") or {}).get(role, ""))
+        fill_table(self.overrides, [[o["date"], "调休上班" if o["is_workday"] else "放假", o["note"]]
+                                    for o in org.calendar_overrides(self.session.db)],
+                   [o["date"] for o in org.calendar_overrides(self.session.db)])
+
+    def _preview_template(self, text: str) -> None:
+        try:
+            org.check_template(text)
+            abbr = self.fields["abbr"].text() if "abbr" in self.fields else ""
+            self.template_preview.setText("示例：" + text.format(year=2026, abbr=abbr, seq=12))
+        except (InputError, KeyError, ValueError, IndexError) as exc:
+            self.template_preview.setText(opsmod.error_text(exc) if isinstance(exc, InputError) else str(exc))
+
+    def _pick_font(self, edit: QLineEdit) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "选择字体文件", "", "TrueType 字体 (*.ttf *.ttc)")
+        if path:
+            edit.setText(path)
+
+    def changes(self) -> dict:
+        ch = {"kind": self.kind.currentData(), "case_no_template": self.template.text().strip(),
+              "target_success_rate": self.target.text().strip(), "arbitration": {}}
+        for key, e in self.fields.items():
+            if key.startswith("arbitration."):
+                ch["arbitration"][key.split(".")[1]] = e.text().strip()
+            else:
+                ch[key] = e.text().strip()
+        ch["fonts"] = {r: e.text().strip() for r, e in self.fonts.items() if e.text().strip()}
+        return ch
+
+    def save(self) -> None:
+        ch = self.changes()
+        try:
+            rate = float(ch["target_success_rate"])  # a ratio, not money: checked, stored as text
+            if not 0 < rate <= 1:
+                raise ValueError
+        except ValueError:
+            self.message.setStyleSheet("color: #b3261e;")
+            self.message.show_message("调解成功率目标应为 0 到 1 之间的小数，如 0.60")
+            return
+        user = self.session.user
+
+        def done(_p):
+            self.message.setStyleSheet("color: #1b5e20;")
+            self.message.show_message("组织设置已保存")
+            self.session.changed("org")
+
+        def failed(exc):
+            self.message.setStyleSheet("color: #b3261e;")
+            self.message.show_message(opsmod.error_text(exc))
+        self.session.ops.run(lambda db, task: org.update_profile(db, ch, user), on_done=done, on_error=failed)
+
+    def _calendar_op(self, fn) -> None:
+        user = self.session.user
+
+        def work(db, task):
+            fn(db, user)
+            return cases.recompute_deadlines(db)  # deadlines follow the new calendar
+
+        def done(n):
+            self.session.changed("calendar")
+            self.load()
+            self.message.setStyleSheet("color: #1b5e20;")
+            self.message.show_message(f"节假日已更新，已重新计算 {n} 件案件的期限")
+
+        def failed(exc):
+            self.message.setStyleSheet("color: #b3261e;")
+            self.message.show_message(opsmod.error_text(exc))
+        self.session.ops.run(work, on_done=done, on_error=failed, label="正在重新计算期限…")
+
+    def add_override(self) -> None:
+        d, workday, note = iso_date(self.o_date), self.o_type.currentData(), self.o_note.text().strip()
+        self._calendar_op(lambda db, user: org.set_calendar_override(db, d, workday, note, user))
+
+    def remove_override(self) -> None:
+        d = row_data(self.overrides)
+        if d:
+            self._calendar_op(lambda db, user: org.remove_calendar_override(db, d, user))
+
+    def import_cases(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "选择补录文件", "", "JSON Lines (*.jsonl *.json)")
+        if path:
+            self.run_import(path)
+
+    def run_import(self, path: str):
+        user = self.session.user
+
+        def work(db, task):
+            records = []
+            with open(path, encoding="utf-8") as fh:
+                for n, line in enumerate(fh, start=1):
+                    if line.strip():
+                        try:
+                            records.append(json.loads(line))
+                        except json.JSONDecodeError as exc:
+                            raise InputError(f"第{n}行不是有效的 JSON：{exc.msg}") from None
+            task.total = len(records)
+            return cases.import_records(db, records, user, progress=lambda n: task.report(n, len(records)))
+
+        def done(numbers):
+            self.session.changed("cases")
+            self.message.setStyleSheet("color: #1b5e20;")
+            self.message.show_message(f"已补录 {len(numbers)} 件案件")
+        return self.session.ops.run(work, on_done=done, label="正在补录导入案件…")
+
+    def generate_demo(self) -> None:
+        n, user = self.demo_count.value(), self.session.user
+
+        def work(db, task):
+            def progress(done):
+                task.report(done, n)
+                task.check()  # cancel between batches; finished batches stay (each is one transaction)
+            return demo.fill(db, n, seed=int(time.time()), actor=user, progress=progress, chunk=500)
+
+        def done(added):
+            self.session.changed("cases")
+            self.message.setStyleSheet("color: #1b5e20;")
+            self.message.show_message(f"已生成 {added} 件演示案件")
+        self.session.ops.run(work, on_done=done, label=f"正在生成 {n} 件演示案件…", total=n)

@@ -1,0 +1,122 @@
+"""Small shared widgets: field error labels, date edits, read-only tables, problem-path mapping."""
+
+from __future__ import annotations
+
+import datetime as _dt
+
+from PySide6.QtCore import QDate, QDateTime, QObject, QEvent, QTime, Qt, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView, QDateEdit, QDateTimeEdit, QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QWidget,
+)
+
+from desktop.records import TZ
+
+ERROR_STYLE = "color: #b3261e;"
+ERROR_BG = QColor("#fde7e9")
+
+
+class ErrorLabel(QLabel):
+    """The red message shown next to a field (empty and hidden while the field is fine)."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setStyleSheet(ERROR_STYLE)
+        self.setWordWrap(True)
+        self.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.hide()
+
+    def show_message(self, text: str) -> None:
+        self.setText(text)
+        self.setVisible(bool(text))
+
+
+class FocusOut(QObject):
+    """Calls `callback(widget)` when a watched widget loses focus (validation on leaving a field)."""
+
+    def __init__(self, callback, parent=None):
+        super().__init__(parent)
+        self.callback = callback
+
+    def eventFilter(self, obj, event):
+        if event.type() == QEvent.FocusOut:
+            self.callback(obj)
+        return False
+
+
+def date_edit(value: str | None = None, parent=None) -> QDateEdit:
+    w = QDateEdit(parent)
+    w.setCalendarPopup(True)
+    w.setDisplayFormat("yyyy-MM-dd")
+    w.setDate(QDate.fromString(value, "yyyy-MM-dd") if value else QDate.currentDate())
+    return w
+
+
+def datetime_edit(value: str | None = None, parent=None) -> QDateTimeEdit:
+    w = QDateTimeEdit(parent)
+    w.setCalendarPopup(True)
+    w.setDisplayFormat("yyyy-MM-dd HH:mm")
+    if value:
+        d = _dt.datetime.fromisoformat(value).astimezone(TZ)
+        w.setDateTime(QDateTime(QDate(d.year, d.month, d.day), QTime(d.hour, d.minute)))
+    else:
+        now = _dt.datetime.now(TZ)
+        w.setDateTime(QDateTime(QDate(now.year, now.month, now.day), QTime(now.hour, now.minute)))
+    return w
+
+
+def iso_date(w: QDateEdit) -> str:
+    return w.date().toString("yyyy-MM-dd")
+
+
+def iso_datetime(w: QDateTimeEdit) -> str:
+    dt = w.dateTime()
+    d, t = dt.date(), dt.time()
+    return _dt.datetime(d.year(), d.month(), d.day(), t.hour(), t.minute(), tzinfo=TZ).isoformat(timespec="seconds")
+
+
+def readonly_table(headers: list[str], parent=None) -> QTableWidget:
+    t = QTableWidget(0, len(headers), parent)
+    t.setHorizontalHeaderLabels(headers)
+    t.setEditTriggers(QAbstractItemView.NoEditTriggers)
+    t.setSelectionBehavior(QAbstractItemView.SelectRows)
+    t.setSelectionMode(QAbstractItemView.SingleSelection)
+    t.verticalHeader().setVisible(False)
+    t.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
+    t.horizontalHeader().setStretchLastSection(True)
+    t.setAlternatingRowColors(True)
+    return t
+
+
+def fill_table(t: QTableWidget, rows: list[list], data: list | None = None) -> None:
+    """Replace a table's rows; `data[i]` is stored on the row's first cell (Qt.UserRole)."""
+    t.setRowCount(len(rows))
+    for i, row in enumerate(rows):
+        for j, value in enumerate(row):
+            item = QTableWidgetItem("" if value is None else str(value))
+            if j == 0 and data is not None:
+                item.setData(Qt.UserRole, data[i])
+            t.setItem(i, j, item)
+
+
+def row_data(t: QTableWidget, row: int | None = None):
+    row = t.currentRow() if row is None else row
+    if row < 0 or t.item(row, 0) is None:
+        return None
+    return t.item(row, 0).data(Qt.UserRole)
+
+
+def section(title: str) -> QLabel:
+    lab = QLabel(title)
+    lab.setStyleSheet("font-weight: bold; font-size: 11pt; margin-top: 6px;")
+    return lab
+
+
+def days_text(days: int | None) -> str:
+    if days is None:
+        return ""
+    if days < 0:
+        return f"已逾期{-days}天"
+    if days == 0:
+        return "今天到期"
+    return f"还剩{days}天"
