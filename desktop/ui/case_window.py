@@ -556,6 +556,9 @@ class CaseWindow(QWidget):
             self.outcome_state.setText(f"{out['closed_at']} 结案：{OUTCOMES.get(out['kind'])}"
                                        + (f"（{out['reason']}）" if out.get("reason") else "")
                                        + (f"；仲裁审查申请期至 {c['review_deadline']}" if c.get("review_deadline") else ""))
+            self.o_kind.setCurrentIndex(max(0, self.o_kind.findData(out["kind"])))
+            self.o_closed.setDate(date_edit(out["closed_at"]).date())
+            self.o_reason.setText(out.get("reason") or "")
             ag = c.get("agreement") or {}
             self.a_effective.setDate(date_edit(ag.get("effective_at")).date())
             self.a_waiver.setText(ag.get("waiver", ""))

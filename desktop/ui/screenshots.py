@@ -1,0 +1,125 @@
+"""Render the main screens of a demo station to PNG: `python -m desktop.ui.screenshots --out docs/screenshots`.
+
+Runs under Xvfb (`xvfb-run -a`) or with QT_QPA_PLATFORM=offscreen. Without --db a demo station
+with 400 cases is built in a temporary directory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description="渲染主要界面截图")
+    ap.add_argument("--out", default="docs/screenshots")
+    ap.add_argument("--db", help="演示数据库（默认：临时生成400件案件）")
+    ap.add_argument("--size", default="1366x800")
+    args = ap.parse_args(argv)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+
+    from PySide6.QtCore import QCoreApplication, QSettings
+    from PySide6.QtWidgets import QTableWidgetItem
+
+    from desktop import accounts, cases, db as dbm, demo
+    from desktop.ui.app import make_app, open_session
+
+    tmp = Path(tempfile.mkdtemp(prefix="md-shots-"))
+    QSettings.setDefaultFormat(QSettings.IniFormat)
+    QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, str(tmp / "settings"))  # never the user's layout
+    app = make_app([sys.argv[0]])
+    QCoreApplication.setOrganizationName("MediationDeskScreenshots")
+    if args.db:
+        path = Path(args.db)
+        database = dbm.open_database(path)
+    else:
+        path = tmp / "demo.sqlite"
+        database = dbm.open_database(path, create=True)
+        demo.create_demo_station(database, seed=7)
+        demo.fill(database, 400, seed=7)
+    user = accounts.authenticate(database, "demo", "demo")
+    session = open_session(path, user, database)
+    w, h = (int(x) for x in args.size.split("x"))
+
+    from desktop.ui.mainwindow import MainWindow
+
+    win = MainWindow(session)
+    win.resize(w, h)
+    win.show()
+    written = []
+
+    def shot(widget, name):
+        for _ in range(5):
+            app.processEvents()
+        file = out / f"{name}.png"
+        widget.grab().save(str(file))
+        written.append(file)
+
+    shot(win, "dashboard")
+    win.show_page(1)
+    page = win.pages["案件"]
+    shot(win, "case-list")
+    page.search.setText("王")
+    shot(win, "case-list-search")
+    page.search.clear()
+    win.show_page(2)
+    shot(win, "roster")
+    win.show_page(5)
+    shot(win, "settings")
+
+    row = database.conn.execute(
+        "select id from cases where outcome = 'agreed' and deleted = 0 and id in"
+        " (select c.id from cases c join case_items i on i.case_rowid = c.rowid) order by rowid desc limit 1"
+    ).fetchone()
+    cw = win.open_case(row[0])
+    cw.resize(1100, 760)
+    shot(cw, "case-window")
+    cw.tabs.setCurrentIndex(4)
+    shot(cw, "case-window-performance")
+    cw.tabs.setCurrentIndex(6)
+    shot(cw, "case-window-history")
+    cw.close()
+    row = database.conn.execute("select id from cases where status = 'mediating' and deleted = 0"
+                                " order by rowid desc limit 1").fetchone()
+    cw = win.open_case(row[0])
+    cw.resize(1100, 760)
+    cw.tabs.setCurrentIndex(3)
+    cw.o_kind.setCurrentIndex(cw.o_kind.findData("agreed"))
+    cw.i_text.setText("被申请人支付申请人2026年8月至9月工资")
+    cw.i_amount.setText("12345.60")
+    cw._add_item()
+    cw.i_cat.setCurrentIndex(cw.i_cat.findData("econ_comp"))
+    cw.i_text.setText("被申请人支付申请人解除劳动合同经济补偿")
+    cw.i_amount.setText("8000")
+    shot(cw, "case-window-agreement")
+    cw.close()
+
+    form = win.register_new()
+    form.resize(1000, 800)
+    form.show()
+    form.oral.setChecked(True)
+    form.workers.setItem(0, 0, QTableWidgetItem("王小明"))
+    form.workers.setItem(0, 1, QTableWidgetItem("330481199001011234"))
+    form.paste_workers("李四\t330481198805050017\t13800000001\n张三\t330481199203030021\t13800000002")
+    form.employer_name.setText("示范长安宏达纺织有限公司")
+    form.primary_type.setCurrentIndex(form.primary_type.findData("PAY"))
+    form.claims.setItem(0, 0, QTableWidgetItem("支付2026年8月至9月工资"))
+    form.claims.setItem(0, 1, QTableWidgetItem("12000"))
+    form.touched.update({"workers", "application.recorder", "employer.name"})
+    form._validate()
+    shot(form, "registration")
+    form.dirty = False
+    form.close()
+    win.close()
+    session.ops.close()
+    for f in written:
+        print(f)
+    cases.forget_calendar(database)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
