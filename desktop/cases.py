@@ -192,7 +192,7 @@ def _enum(obj: dict, key: str, allowed: dict, path: str, problems: Problems, *, 
         if required:
             problems.add(p, "不能为空")
         return default
-    if value not in allowed:
+    if not isinstance(value, str) or value not in allowed:
         problems.add(p, f"取值无效「{value}」（可选：{'、'.join(allowed)}）")
         return default
     return value
@@ -357,11 +357,12 @@ def check_record(raw, *, today: _dt.date | None = None, cal: WorkCalendar | None
         problems.add("dispute_types", "至少需要一个争议类型（第一个为主要类型）")
     seen = set()
     for i, t in enumerate(types):
-        if t not in DISPUTE_TYPES:
+        if not isinstance(t, str) or t not in DISPUTE_TYPES:
             problems.add(f"dispute_types[{i}]", f"未知争议类型「{t}」")
         elif t in seen:
             problems.add(f"dispute_types[{i}]", f"争议类型「{t}」重复")
-        seen.add(t)
+        else:
+            seen.add(t)
     rec["dispute_types"] = [t for t in types if isinstance(t, str)]
 
     claims = []

@@ -185,6 +185,7 @@ def test_viewer_cannot_write_through_the_command_line(station_file):
     from desktop import accounts, db as dbm
 
     d = dbm.open_database(db)
+    accounts.authenticate(d, "admin", "secret123")  # unlocks the data key, so the viewer gets a copy
     accounts.create_user(d, "guest", "guest12345", "viewer", actor="admin")
     d.conn.close()
     gpw = tmp / "g.txt"
@@ -193,4 +194,5 @@ def test_viewer_cannot_write_through_the_command_line(station_file):
     f.write_text(json.dumps(records.registered(), ensure_ascii=False) + "\n", encoding="utf-8")
     r = run("import-cases", "--db", db, "--user", "guest", "--password-file", gpw, f)
     assert r.returncode == 1 and "无权" in r.stderr
-    assert run("cases", "--db", db, "--user", "guest", "--password-file", gpw).returncode == 0
+    listing = run("cases", "--db", db, "--user", "guest", "--password-file", gpw, "--json")
+    assert listing.returncode == 0, listing.stderr

@@ -201,6 +201,9 @@ def cmd_roster(args) -> int:
     s = open_session(args)
     masked = args.masked or not s.user.can("unmask")
     people = roster.list_mediators(s.db, masked=masked)
+    if not masked and people:
+        with s.db.atomic():
+            audit.log(s.db, s.user.name, "unmask", target="mediators", detail={"command": "roster", "count": len(people)})
     if args.json:
         write_jsonl(people)
     else:
