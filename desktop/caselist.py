@@ -26,6 +26,7 @@ SORTS = {
     "case_no": ("station", "case_no"),  # cases_case_no (unique, so no tie-breaker needed)
     "employer": ("employer_name", "rowid"),  # cases_employer
 }
+SORT_INDEX = {"received": "cases_received", "case_no": "cases_case_no", "employer": "cases_employer"}
 
 # (key, heading, sort name or None)
 COLUMNS = [
@@ -144,7 +145,14 @@ def where_clause(db, f: Filters) -> tuple[str, list]:
         conds.append("collective = 1")
     if f.migrant:
         conds.append("migrant = 1")
-    if f.search.strip():
+    q = search.normalize(f.search)
+    if q and any(ch in q for ch in "〔〕[]［］第号字"):
+        # A case number, typed from its start: a prefix range on the (station, case_no) index.
+        # (search.match_rowids compares case_no unindexed: 170 ms at 100k cases per keystroke.)
+        conds.append("rowid in (select rowid from cases indexed by cases_case_no where station in"
+                     " (select station from org) and case_no >= ? and case_no < ? limit ?)")
+        args += [q, q + "\U0010ffff", SEARCH_LIMIT]
+    elif q:
         cond, params = search.search_sql(db, f.search, SEARCH_LIMIT)
         conds.append(cond)
         args += params
@@ -183,8 +191,19 @@ def page(db, filters: Filters | None = None, *, sort: str = "received", descendi
         cond += f" and ({', '.join(cols)}) {op} ({', '.join('?' * len(cols))})"
         args = args + list(after)
     direction = "desc" if descending else "asc"
-    order = ", ".join(f"{c} {direction}" for c in cols)
-    sql = f"{_SELECT} where {cond} order by {order} limit ?"
+    # A selective filter (a search's rowid list, open statuses, overdue) leaves a few thousand rows
+    # at most: look those up and sort them ("+col" keeps the planner off the sort index). Otherwise
+    # walk the sort index (INDEXED BY): without statistics the planner would pick the status index
+    # and sort 800,000 closed cases to show 256 (measured at 100k: 540 ms → a few ms).
+    selective = bool(f.search.strip()) or f.status in ("registered", "mediating") or f.overdue
+    plus = "+" if selective else ""
+    hint = "" if selective else f" indexed by {SORT_INDEX[sort]}"
+    order = ", ".join(f"{plus}{c} {direction}" for c in cols)
+    outer = ", ".join(f"{c} {direction}" for c in cols)
+    # Choose the page's rowids on the narrow columns first, then read the 256 rows (the JSON
+    # extraction of the masked ID only for those).
+    sql = (f"{_SELECT} where rowid in (select rowid from cases{hint} where {cond} order by {order} limit ?)"
+           f" order by {outer}")
     today = (f.today or _today()).isoformat()
     return [_to_row(db, r, sort, today) for r in db.conn.execute(sql, args + [limit])]
 

@@ -83,7 +83,9 @@ def test_search_by_short_chinese_name_employer_and_case_no(demo_db):
     assert all(surname in cases.get_case(demo_db, r.id)["employer"]["name"] or
                any(surname in w["name"] for w in cases.get_case(demo_db, r.id)["workers"]) for r in hits)
     assert target.rowid in {r.rowid for r in _all(demo_db, Filters(search=target.employer[2:6]))}
-    assert [r.rowid for r in _all(demo_db, Filters(search=target.case_no))][0] == target.rowid
+    assert [r.rowid for r in _all(demo_db, Filters(search=target.case_no))] == [target.rowid]
+    prefix = _all(demo_db, Filters(search=target.case_no[:-3]))  # typed up to the last digits
+    assert target.rowid in {r.rowid for r in prefix} and all(r.case_no.startswith(target.case_no[:-3]) for r in prefix)
     full_id = cases.get_case(demo_db, target.id)["workers"][0]["id_number"]
     assert target.rowid in {r.rowid for r in _all(demo_db, Filters(search=full_id))}
     assert _all(demo_db, Filters(search="不存在的名字啊")) == []

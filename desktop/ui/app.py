@@ -31,6 +31,58 @@ def make_app(argv=None):
     return app
 
 
+def peek_profile(path: Path) -> dict:
+    """The organization's name and demo flag, read without the full open (for the sign-in dialog)."""
+    import json
+    import sqlite3
+
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        sid = json.loads(conn.execute("select value from settings where key = 'station_id'").fetchone()[0])
+        profile = json.loads(conn.execute("select profile from org where station = ? and deleted = 0",
+                                          (sid,)).fetchone()[0])
+        row = conn.execute("select value from settings where key = 'demo'").fetchone()
+        profile["demo"] = bool(row and json.loads(row[0]))
+        return profile
+    finally:
+        conn.close()
+
+
+class DatabaseOpener:
+    """`db.open_database` (integrity check, migrations) on a helper thread while the user signs in.
+
+    The connection is handed to the main thread only after the opener has finished with it
+    (open_database connects with check_same_thread=False); it is never used by two threads at once.
+    """
+
+    def __init__(self, path: Path):
+        import threading
+
+        from desktop import db as dbm
+
+        self._db = None
+        self._exc = None
+
+        def work():
+            try:
+                self._db = dbm.open_database(path)
+            except BaseException as exc:  # re-raised on the main thread
+                self._exc = exc
+        self._thread = threading.Thread(target=work, name="open-database", daemon=True)
+        self._thread.start()
+
+    def result(self):
+        from PySide6.QtCore import QEventLoop
+        from PySide6.QtWidgets import QApplication
+
+        while self._thread.is_alive():
+            QApplication.processEvents(QEventLoop.ExcludeUserInputEvents, 20)
+            self._thread.join(0.02)
+        if self._exc is not None:
+            raise self._exc
+        return self._db
+
+
 def open_session(path: Path, user=None, db=None):
     from desktop import db as dbm
     from desktop.ui.ops import Ops
@@ -42,8 +94,22 @@ def open_session(path: Path, user=None, db=None):
     return session
 
 
-def main(db_path: str | None = None) -> int:
+def _quit_on_first_paint(app, widget) -> None:
+    """Start-up benchmark: print when the widget first paints, then leave the event loop."""
     from PySide6.QtCore import QEvent, QObject, QTimer
+
+    class _FirstPaint(QObject):
+        def eventFilter(self, obj, event):
+            if event.type() == QEvent.Paint:
+                print("FIRST_PAINT", flush=True)
+                obj.removeEventFilter(self)
+                QTimer.singleShot(0, widget.reject if hasattr(widget, "reject") else app.quit)
+            return False
+    widget._first_paint = _FirstPaint(widget)
+    widget.installEventFilter(widget._first_paint)
+
+
+def main(db_path: str | None = None) -> int:
     from PySide6.QtWidgets import QDialog, QMessageBox
 
     from desktop import accounts, db as dbm, paths
@@ -62,35 +128,43 @@ def main(db_path: str | None = None) -> int:
             return 1
         database, user = wizard.db, wizard.user
     else:
+        bench = os.environ.get("MEDIATION_DESK_BENCH_QUIT")
         try:
-            database = dbm.open_database(path)
-        except Refused as exc:
-            QMessageBox.critical(None, "无法打开数据库", exc.message)
-            return 1
+            profile = peek_profile(path)
+        except Exception:  # noqa: BLE001 - a damaged file: the full open below says what is wrong
+            profile = None
+        opener = DatabaseOpener(path)  # the integrity check runs while the user types the password
         name, password = os.environ.get("MEDIATION_DESK_USER"), os.environ.get("MEDIATION_DESK_PASSWORD")
-        if name and password is not None:
+        if name and password is not None and bench != "login":
             try:
+                database = opener.result()
                 user = accounts.authenticate(database, name, password)
-            except Refused:
+            except Refused as exc:
+                if database is None:
+                    QMessageBox.critical(None, "无法打开数据库", exc.message)
+                    return 1
                 user = None
         if user is None:
-            dlg = LoginDialog(database)
-            if dlg.exec() != QDialog.Accepted:
+            if profile is None:
+                try:
+                    database = opener.result()
+                except Refused as exc:
+                    QMessageBox.critical(None, "无法打开数据库", exc.message)
+                    return 1
+            dlg = LoginDialog(database or opener, profile=profile)
+            if bench == "login":
+                _quit_on_first_paint(app, dlg)
+            try:
+                if dlg.exec() != QDialog.Accepted:
+                    return 1
+            except Refused as exc:
+                QMessageBox.critical(None, "无法打开数据库", exc.message)
                 return 1
-            user = dlg.user
+            user, database = dlg.user, dlg.db
     session = open_session(path, user, database)
     win = MainWindow(session)
     if os.environ.get("MEDIATION_DESK_BENCH_QUIT"):
-        # Start-up benchmark: report the first paint of the main window, then quit.
-        class _FirstPaint(QObject):
-            def eventFilter(self, obj, event):
-                if event.type() == QEvent.Paint:
-                    print("FIRST_PAINT", flush=True)
-                    obj.removeEventFilter(self)
-                    QTimer.singleShot(0, app.quit)
-                return False
-        painter = _FirstPaint(win)
-        win.installEventFilter(painter)
+        _quit_on_first_paint(app, win)
     win.show()
     code = app.exec()
     session.ops.close()

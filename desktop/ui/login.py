@@ -10,11 +10,14 @@ from desktop.ui.widgets import ErrorLabel
 
 
 class LoginDialog(QDialog):
-    def __init__(self, db, parent=None):
+    """`source` is an open database, or a DatabaseOpener still checking the file in the background."""
+
+    def __init__(self, source, parent=None, profile: dict | None = None):
         super().__init__(parent)
-        self.db = db
+        self.source = source
+        self.db = None if hasattr(source, "result") else source
         self.user: accounts.User | None = None
-        profile = org.get_profile(db)
+        profile = profile or org.get_profile(self.db)
         self.setWindowTitle(f"登录 — {profile['name']}" + ("（演示数据）" if profile.get("demo") else ""))
         f = QFormLayout(self)
         f.addRow(QLabel(f"<b>{profile['name']}</b>"))
@@ -39,6 +42,10 @@ class LoginDialog(QDialog):
 
     def try_login(self) -> None:
         try:
+            if self.db is None:
+                self.error.show_message("正在检查数据库文件，请稍候…")
+                self.db = self.source.result()  # usually done long before the password is typed
+                self.error.show_message("")
             self.user = accounts.authenticate(self.db, self.name.text().strip(), self.password.text())
         except Refused as exc:
             self.error.show_message(exc.message)  # includes the lockout time after 5 failures

@@ -67,6 +67,12 @@ class _Worker(QThread):
 
     def run(self) -> None:
         db = None
+        try:  # open at once (integrity check, off the UI thread) so the first save does not wait
+            db = dbm.open_database(self.path)
+            if self.setup:
+                self.setup(db)
+        except BaseException:  # reported with the first task below
+            db = None
         while True:
             task = self.tasks.get()
             if task is None:
