@@ -58,13 +58,13 @@ class DatabaseOpener:
     def __init__(self, path: Path):
         import threading
 
-        from desktop import db as dbm
-
         self._db = None
         self._exc = None
 
         def work():
             try:
+                from desktop import db as dbm
+
                 self._db = dbm.open_database(path)
             except BaseException as exc:  # re-raised on the main thread
                 self._exc = exc
@@ -112,17 +112,18 @@ def _quit_on_first_paint(app, widget) -> None:
 def main(db_path: str | None = None) -> int:
     from PySide6.QtWidgets import QDialog, QMessageBox
 
-    from desktop import accounts, db as dbm, paths
+    from desktop import paths
     from desktop.errors import Refused
     from desktop.ui.login import LoginDialog
-    from desktop.ui.mainwindow import MainWindow
-    from desktop.ui.setup_wizard import SetupWizard
 
+    # Only what the sign-in dialog needs is imported before it shows; the rest loads behind it.
     app = make_app()
     path = Path(db_path) if db_path else paths.default_db()
     database = None
     user = None
-    if not dbm.is_database(path):
+    if not (path.exists() and path.stat().st_size > 0):
+        from desktop.ui.setup_wizard import SetupWizard
+
         wizard = SetupWizard(path)
         if wizard.exec() != QDialog.Accepted or wizard.user is None:
             return 1
@@ -136,6 +137,8 @@ def main(db_path: str | None = None) -> int:
         opener = DatabaseOpener(path)  # the integrity check runs while the user types the password
         name, password = os.environ.get("MEDIATION_DESK_USER"), os.environ.get("MEDIATION_DESK_PASSWORD")
         if name and password is not None and bench != "login":
+            from desktop import accounts
+
             try:
                 database = opener.result()
                 user = accounts.authenticate(database, name, password)
@@ -161,6 +164,8 @@ def main(db_path: str | None = None) -> int:
                 QMessageBox.critical(None, "无法打开数据库", exc.message)
                 return 1
             user, database = dlg.user, dlg.db
+    from desktop.ui.mainwindow import MainWindow
+
     session = open_session(path, user, database)
     win = MainWindow(session)
     if os.environ.get("MEDIATION_DESK_BENCH_QUIT"):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit
 
-from desktop import accounts, org
 from desktop.errors import Refused
 from desktop.ui.widgets import ErrorLabel
 
@@ -16,8 +15,11 @@ class LoginDialog(QDialog):
         super().__init__(parent)
         self.source = source
         self.db = None if hasattr(source, "result") else source
-        self.user: accounts.User | None = None
-        profile = profile or org.get_profile(self.db)
+        self.user = None
+        if profile is None:
+            from desktop import org
+
+            profile = org.get_profile(self.db)
         self.setWindowTitle(f"登录 — {profile['name']}" + ("（演示数据）" if profile.get("demo") else ""))
         f = QFormLayout(self)
         f.addRow(QLabel(f"<b>{profile['name']}</b>"))
@@ -41,6 +43,8 @@ class LoginDialog(QDialog):
         (self.password if self.name.text() else self.name).setFocus()
 
     def try_login(self) -> None:
+        from desktop import accounts  # argon2 loads while the user types, not before the dialog shows
+
         try:
             if self.db is None:
                 self.error.show_message("正在检查数据库文件，请稍候…")
