@@ -69,7 +69,7 @@ def read_container(data: bytes, *, max_size: int = MAX_BUNDLE_BYTES) -> tuple[by
         raise Rejected("ZIP 结构", "文件过短，不是 ZIP 文件")
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
+    except Exception as exc:  # noqa: BLE001 - untrusted bytes: any parser failure is a refusal (fail closed)
         raise Rejected("ZIP 结构", f"不是有效的 ZIP 文件（{exc}）") from None
     with contextlib.closing(zf):
         infos = zf.infolist()
@@ -93,7 +93,7 @@ def read_container(data: bytes, *, max_size: int = MAX_BUNDLE_BYTES) -> tuple[by
                 raise Rejected("大小", f"条目 {i.filename} 过大（{i.file_size} 字节，上限 {caps[i.filename]}）")
         try:
             parts = [zf.read(n) for n in ENTRY_NAMES]
-        except (zipfile.BadZipFile, ValueError, OSError, EOFError, NotImplementedError) as exc:
+        except Exception as exc:  # noqa: BLE001 - fail closed on anything the ZIP reader raises
             raise Rejected("ZIP 结构", f"条目无法读取或校验和不符（{exc}）") from None
     if build_zip(list(zip(ENTRY_NAMES, parts))) != data:
         raise Rejected("ZIP 结构", "ZIP 文件不是规范格式（文件头、时间戳、附加数据或条目布局被改动）")
