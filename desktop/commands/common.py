@@ -67,7 +67,7 @@ def open_session(args, *, write: bool = False, permission: str | None = None) ->
     if not dbm.is_database(path):
         raise Refused(f"不是调解工作台数据库或文件不存在：{path}")
     writer = lock.acquire(path) if write else None
-    database = dbm.open_database(path)
+    database = dbm.open_database(path, check=write)
     user, password = credentials(args)
     if user is None and password is None and org.is_demo(database):
         user, password = "demo", "demo"  # demo databases only: the documented demo login

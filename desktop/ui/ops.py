@@ -68,7 +68,7 @@ class _Worker(QThread):
     def run(self) -> None:
         db = None
         try:  # open at once (integrity check, off the UI thread) so the first save does not wait
-            db = dbm.open_database(self.path)
+            db = dbm.open_database(self.path, check=False)
             if self.setup:
                 self.setup(db)
         except BaseException:  # reported with the first task below
@@ -79,7 +79,7 @@ class _Worker(QThread):
                 break
             try:
                 if db is None:
-                    db = dbm.open_database(self.path)
+                    db = dbm.open_database(self.path, check=False)
                     if self.setup:
                         self.setup(db)
                 result = task.fn(db, task)
