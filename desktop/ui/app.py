@@ -83,15 +83,61 @@ class DatabaseOpener:
         return self._db
 
 
-def open_session(path: Path, user=None, db=None):
-    from desktop import db as dbm
+def open_session(path: Path, user=None, db=None, *, readonly: bool = False):
+    """The signed-in session. The worker's connection gets the data key the sign-in unlocked on the
+    main one (keys.login = accounts.authenticate, which unlocks), so it can seal and reveal too.
+
+    `readonly` (another instance holds the writer lock): the user acts as a viewer for this session,
+    so the core refuses every change with its PermissionDenied message."""
+    from desktop import accounts, db as dbm
+    from desktop.ui.idle import share_key
     from desktop.ui.ops import Ops
     from desktop.ui.session import Session
 
     database = db or dbm.open_database(path)
+    if readonly and user is not None and user.can("write"):
+        user = accounts.User(user.name, "viewer", user.display_name)
     session = Session(Path(path), database, user)
-    session.ops = Ops(path)
+    session.readonly = readonly
+    session.ops = Ops(path, setup=lambda wdb: share_key(database, wdb))
     return session
+
+
+def take_writer_lock(path: Path, parent=None, *, ask=None):
+    """The writer lock, or "readonly", or None (exit). `ask(message) -> "readonly" | "exit"` decides
+    when another instance holds it (default: a message box naming the holder)."""
+    from desktop import lock
+
+    try:
+        return lock.acquire(path)
+    except lock.Locked as exc:
+        text = (f"{exc.message}\n\n占用者：{lock.describe_holder(exc.holder)}\n\n"
+                "可以以只读方式打开（只能查看，不能修改），或退出。")
+        if ask is None:
+            ask = lambda message: _ask_readonly(parent, message)  # noqa: E731
+        return "readonly" if ask(text) == "readonly" else None
+
+
+def _ask_readonly(parent, text: str) -> str:
+    from PySide6.QtWidgets import QMessageBox
+
+    box = QMessageBox(QMessageBox.Warning, "数据库正在被另一个程序使用", text, QMessageBox.NoButton, parent)
+    ro = box.addButton("只读打开", QMessageBox.AcceptRole)
+    box.addButton("退出", QMessageBox.RejectRole)
+    box.exec()
+    return "readonly" if box.clickedButton() is ro else "exit"
+
+
+def start_daily_backup(session, on_error=None):
+    """The first start of each day copies the database (backup.daily), on the worker: start-up never waits."""
+    from desktop import backup
+
+    path = session.path
+
+    def failed(exc):
+        if on_error is not None:
+            on_error(exc)
+    return session.ops.run(lambda db, task: backup.daily(db, path), on_error=failed)
 
 
 def _quit_on_first_paint(app, widget) -> None:
@@ -121,6 +167,13 @@ def main(db_path: str | None = None) -> int:
     path = Path(db_path) if db_path else paths.default_db()
     database = None
     user = None
+    readonly = False
+    if path.exists() and path.stat().st_size > 0:
+        # One writer per database: a second instance may only look (or leave).
+        writer_lock = take_writer_lock(path)
+        if writer_lock is None:
+            return 1
+        readonly = writer_lock == "readonly"
     if not (path.exists() and path.stat().st_size > 0):
         from desktop.ui.setup_wizard import SetupWizard
 
@@ -128,6 +181,8 @@ def main(db_path: str | None = None) -> int:
         if wizard.exec() != QDialog.Accepted or wizard.user is None:
             return 1
         database, user = wizard.db, wizard.user
+        if take_writer_lock(path) is None:
+            return 1
     else:
         bench = os.environ.get("MEDIATION_DESK_BENCH_QUIT")
         try:
@@ -166,8 +221,11 @@ def main(db_path: str | None = None) -> int:
             user, database = dlg.user, dlg.db
     from desktop.ui.mainwindow import MainWindow
 
-    session = open_session(path, user, database)
+    session = open_session(path, user, database, readonly=readonly)
     win = MainWindow(session)
+    if not readonly:
+        start_daily_backup(session, on_error=lambda exc: win.statusBar().showMessage(
+            f"今日自动备份失败：{getattr(exc, 'message', exc)}", 15000))
     if os.environ.get("MEDIATION_DESK_BENCH_QUIT"):
         _quit_on_first_paint(app, win)
     win.show()

@@ -55,9 +55,8 @@ def allowed_documents(case: dict) -> list[str]:
             docs.append("extension-record")
     outcome = (case.get("outcome") or {}).get("kind")
     if outcome == "agreed":
-        docs.append("agreement")
-        if (case.get("dispute_types") or [""])[0] != "LR":
-            docs.append("review-application")
+        # Listed even for a labour-relationship case or a closed window: choosing it explains why not.
+        docs += ["agreement", "review-application"]
     elif outcome:
         docs.append("failure-notice")
     if case.get("followups"):
@@ -108,6 +107,16 @@ class CaseWindow(QWidget):
         self._build_performance()
         self._build_documents()
         self._build_history()
+        self.refusal_box = None
+        if not session.user.can("write"):
+            # The core refuses every change for this role; show no button that would only be refused.
+            keep = {self.preview_button, self.print_button}
+            for b in self.findChildren(QPushButton):
+                if b not in keep:
+                    b.hide()
+            self.readonly_note = QLabel("只读：当前用户不能修改案件")
+            self.readonly_note.setStyleSheet("color: #7a5c00;")
+            lay.insertWidget(1, self.readonly_note)
         self.reload()
 
     # --- plumbing -------------------------------------------------------------------------
@@ -712,6 +721,26 @@ class CaseWindow(QWidget):
         self.doc_note.setText("本案当前阶段可制作的文书（双击预览）：" if available
                               else "本案当前阶段可制作的文书。预览和打印随文书功能提供。")
 
+    def _refused(self, name: str) -> bool:
+        """The review application's window or case type: a warning instead of a document."""
+        if name != "review-application":
+            return False
+        import datetime as _dt
+
+        from PySide6.QtWidgets import QMessageBox
+
+        from desktop.documents import DocumentRefused, check_review_allowed
+
+        try:
+            check_review_allowed(self.case, _dt.date.today())
+        except DocumentRefused as exc:
+            box = QMessageBox(QMessageBox.Warning, "不能制作仲裁审查申请书", str(exc), QMessageBox.Ok, self)
+            box.setAttribute(Qt.WA_DeleteOnClose)
+            box.open()
+            self.refusal_box = box
+            return True
+        return False
+
     def _render(self, name: str):
         import tempfile
         from pathlib import Path
@@ -723,7 +752,7 @@ class CaseWindow(QWidget):
         return out
 
     def _preview(self, item) -> None:
-        if item is None or renderer() is None:
+        if item is None or renderer() is None or self._refused(item.data(Qt.UserRole)):
             return
         try:
             path = self._render(item.data(Qt.UserRole))
@@ -737,7 +766,7 @@ class CaseWindow(QWidget):
 
     def _print(self) -> None:
         item = self.documents.currentItem()
-        if item is None or renderer() is None:
+        if item is None or renderer() is None or self._refused(item.data(Qt.UserRole)):
             return
         try:
             path = self._render(item.data(Qt.UserRole))

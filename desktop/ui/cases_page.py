@@ -142,7 +142,13 @@ class CasesPage(QWidget):
         bar.addWidget(self.mediator)
         self.new_button = QPushButton("登记新申请…")
         self.new_button.clicked.connect(self.register_new)
+        self.new_button.setVisible(session.user.can("write"))
         bar.addWidget(self.new_button)
+        self.print_button = QPushButton("批量打印…")
+        self.print_button.setObjectName("batch_print")
+        self.print_button.setToolTip("为所选案件（按住 Ctrl 或 Shift 多选）或当前筛选的全部案件打印文书")
+        self.print_button.clicked.connect(self.batch_print)
+        bar.addWidget(self.print_button)
         lay.addLayout(bar)
         bar2 = QHBoxLayout()
         self.use_dates = QCheckBox("收到日期")
@@ -174,7 +180,7 @@ class CasesPage(QWidget):
         self.view.setObjectName("case_table")
         self.view.setModel(self.model)
         self.view.setSelectionBehavior(QAbstractItemView.SelectRows)
-        self.view.setSelectionMode(QAbstractItemView.SingleSelection)
+        self.view.setSelectionMode(QAbstractItemView.ExtendedSelection)  # several cases for batch printing
         self.view.setAlternatingRowColors(True)
         self.view.setWordWrap(False)
         vh = self.view.verticalHeader()
@@ -233,6 +239,19 @@ class CasesPage(QWidget):
             hh.setSortIndicator(self.model.sort_column(),
                                 Qt.DescendingOrder if self.model.descending else Qt.AscendingOrder)
             hh.blockSignals(False)
+
+    def selected_ids(self) -> list[str]:
+        rows = sorted({i.row() for i in self.view.selectionModel().selectedRows()})
+        return [self.model.rows[r].id for r in rows if r < len(self.model.rows)]
+
+    def batch_print(self):
+        from desktop.ui.batch_print import BatchPrintDialog
+
+        dlg = BatchPrintDialog(self.session, self.selected_ids(), self.model.filters, self,
+                               sort=self.model.sort_name, descending=self.model.descending)
+        dlg.setAttribute(Qt.WA_DeleteOnClose)
+        dlg.open()
+        return dlg
 
     def _activated(self, index) -> None:
         cid = self.model.data(index, Qt.UserRole)

@@ -3,43 +3,17 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow, QStackedWidget, QVBoxLayout, QWidget,
+    QApplication, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow, QPushButton, QStackedWidget,
+    QVBoxLayout, QWidget,
 )
 
-from desktop import dashboard
+from desktop import dashboard, keys
 from desktop.codes import USER_ROLES
+from desktop.errors import PermissionDenied
 
 PAGES = ["工作台", "案件", "调解员名册", "统计", "数据交换", "设置"]
-
-
-class Placeholder(QWidget):
-    def __init__(self, title: str, text: str):
-        super().__init__()
-        v = QVBoxLayout(self)
-        lab = QLabel(f"<h2>{title}</h2><p>{text}</p>")
-        lab.setWordWrap(True)
-        lab.setAlignment(Qt.AlignTop | Qt.AlignLeft)
-        v.addWidget(lab)
-        v.addStretch()
-
-
-def stats_page(session):
-    """The statistics page once desktop/stats lands; until then a placeholder that says so."""
-    try:
-        from desktop.stats import report  # noqa: F401  (another issue builds it)
-    except ImportError:
-        report = None
-    if report is not None and hasattr(report, "build"):
-        try:
-            import datetime as _dt
-            data = report.build(session.db, str(_dt.date.today().year))
-            rows = "".join(f"<tr><td>{k}</td><td>{v}</td></tr>" for k, v in data.items() if not isinstance(v, dict))
-            return Placeholder("统计", f"本年度统计（{data.get('period')}）<table>{rows}</table>")
-        except Exception:  # the report is another issue's work in progress: never break the window
-            pass
-    return Placeholder("统计", "统计报表（按年、季度、月份的受理、结案、调解成功率和履行情况）将随统计功能提供。")
 
 
 class MainWindow(QMainWindow):
@@ -50,8 +24,8 @@ class MainWindow(QMainWindow):
         self.case_windows: dict = {}
         profile = session.profile
         self.setWindowTitle(f"{profile['name']} — 调解工作台" + ("（演示数据）" if profile.get("demo") else ""))
-        central = QWidget()
-        h = QHBoxLayout(central)
+        content = QWidget()
+        h = QHBoxLayout(content)
         h.setContentsMargins(4, 4, 4, 4)
         self.nav = QListWidget()
         self.nav.setObjectName("nav")
@@ -61,14 +35,17 @@ class MainWindow(QMainWindow):
         self.stack = QStackedWidget()
         h.addWidget(self.nav)
         h.addWidget(self.stack, 1)
-        self.setCentralWidget(central)
+        # The content and the lock screen share the central area: locked, nothing of the content shows.
+        self.central = QStackedWidget()
+        self.central.addWidget(content)
+        self.setCentralWidget(self.central)
+        self.lock_screen = None
+        self.locked = False
+        self._hidden_windows: list = []
         self.pages: dict[str, QWidget] = {}
         self._factories = {
             "工作台": self._dashboard, "案件": self._cases, "调解员名册": self._roster,
-            "统计": lambda: stats_page(session),
-            "数据交换": lambda: Placeholder("数据交换", "向区县/市汇总端导出加密签名的数据包、导入数据包，将随数据交换功能提供。"
-                                                f"<br>目前有 {dashboard.unexported_changes(session.db)} 条修改尚未导出。"),
-            "设置": self._settings,
+            "统计": self._stats, "数据交换": self._exchange, "设置": self._settings,
         }
         for name in PAGES:
             holder = QWidget()  # pages are built when first shown: start-up stays fast
@@ -80,10 +57,26 @@ class MainWindow(QMainWindow):
         self.user_label = QLabel()
         self.unexported = QLabel()
         self.unexported.setObjectName("unexported")
-        for w in (self.station, self.user_label, self.unexported):
+        self.mode_label = QLabel()
+        self.mode_label.setObjectName("mode")
+        self.mode_label.setStyleSheet("color: #b3261e; font-weight: bold;")
+        for w in (self.mode_label, self.station, self.user_label, self.unexported):
             self.statusBar().addPermanentWidget(w)
+        if getattr(session, "readonly", False):
+            self.mode_label.setText("只读模式：另一程序正在写入本数据库")
+        elif not session.user.can("write"):
+            self.mode_label.setText("只读用户")
+        self.mode_label.setVisible(bool(self.mode_label.text()))
         QShortcut(QKeySequence("Ctrl+N"), self, activated=self.register_new)
         QShortcut(QKeySequence("Ctrl+F"), self, activated=self.focus_search)
+        self._build_menu()
+        self.idle = None
+        app = QApplication.instance()
+        if app is not None:
+            from desktop.ui.idle import IdleWatcher
+
+            self.idle = IdleWatcher(app, keys.idle_lock_minutes(session.db), self)
+            self.idle.idle.connect(self.lock)
         session.listeners.append(self.on_changed)
         self.update_status()
         geo = QSettings().value("main/geometry")
@@ -92,6 +85,20 @@ class MainWindow(QMainWindow):
         else:
             self.resize(1280, 800)
         self.nav.setCurrentRow(0)
+
+    def _build_menu(self) -> None:
+        menu = self.menuBar().addMenu("账户")
+        self.change_password_action = QAction("修改密码…", self)
+        self.change_password_action.triggered.connect(self.change_password)
+        self.lock_action = QAction("立即锁定", self)
+        self.lock_action.setShortcut(QKeySequence("Ctrl+L"))
+        self.lock_action.triggered.connect(self.lock)
+        quit_action = QAction("退出", self)
+        quit_action.triggered.connect(self.close)
+        for a in (self.change_password_action, self.lock_action):
+            menu.addAction(a)
+        menu.addSeparator()
+        menu.addAction(quit_action)
 
     # --- pages ----------------------------------------------------------------------------
     def page(self, name: str) -> QWidget:
@@ -126,7 +133,21 @@ class MainWindow(QMainWindow):
     def _roster(self):
         from desktop.ui.roster_page import RosterPage
 
-        return RosterPage(self.session)
+        p = RosterPage(self.session)
+        if not self.session.user.can("write"):  # the core refuses anyway; a viewer sees no edit buttons
+            for b in p.findChildren(QPushButton):
+                b.hide()
+        return p
+
+    def _stats(self):
+        from desktop.ui.stats_page import StatsPage
+
+        return StatsPage(self.session)
+
+    def _exchange(self):
+        from desktop.ui.exchange_page import ExchangePage
+
+        return ExchangePage(self.session)
 
     def _settings(self):
         from desktop.ui.settings_page import SettingsPage
@@ -151,6 +172,12 @@ class MainWindow(QMainWindow):
     def register_new(self):
         from desktop.ui.registration import RegistrationForm
 
+        if not self.session.user.can("write"):
+            from desktop.ui.ops import show_error
+
+            role = USER_ROLES.get(self.session.user.role, self.session.user.role)
+            return show_error(self, PermissionDenied(f"当前用户（{role}）无权执行此操作：修改数据"))
+
         form = RegistrationForm(self.session, None, self)
         form.saved.connect(lambda case: self.open_case(case["id"]))
         form.open()
@@ -171,6 +198,57 @@ class MainWindow(QMainWindow):
                 self.pages[name].refresh()
         if what == "roster" and "调解员名册" in self.pages:
             self.pages["调解员名册"].refresh()
+        if what in ("sync", "cases") and "数据交换" in self.pages:
+            self.pages["数据交换"].refresh()
+        if what == "settings" and self.idle is not None:
+            self.idle.set_minutes(keys.idle_lock_minutes(self.session.db))
+
+    # --- idle lock and passwords ------------------------------------------------------------
+    def lock(self) -> None:
+        """Hide everything behind the password prompt and forget the data key on both connections."""
+        if self.locked:
+            return
+        from desktop.ui.idle import LockScreen
+
+        self.locked = True
+        keys.lock(self.session.db)
+        self.session.ops.run(lambda db, task: keys.lock(db))
+        if self.idle is not None:
+            self.idle.pause()
+        self._hidden_windows = [w for w in QApplication.topLevelWidgets()
+                                if w is not self and w.isWindow() and w.isVisible()
+                                and not (w.windowFlags() & Qt.Popup) and w.objectName() != "LockScreen"]
+        for w in self._hidden_windows:
+            w.hide()
+        self.lock_screen = LockScreen(self.session)
+        self.lock_screen.unlocked.connect(self.unlock)
+        self.central.addWidget(self.lock_screen)
+        self.central.setCurrentWidget(self.lock_screen)
+        self.menuBar().setEnabled(False)
+        self.lock_screen.password.setFocus()
+
+    def unlock(self) -> None:
+        self.locked = False
+        self.central.setCurrentIndex(0)
+        if self.lock_screen is not None:
+            self.central.removeWidget(self.lock_screen)
+            self.lock_screen.deleteLater()
+            self.lock_screen = None
+        self.menuBar().setEnabled(True)
+        for w in self._hidden_windows:
+            w.show()
+        self._hidden_windows = []
+        if self.idle is not None:
+            self.idle.resume()
+
+    def change_password(self):
+        from desktop.ui.idle import ChangePasswordDialog
+
+        dlg = ChangePasswordDialog(self.session, self)
+        dlg.setAttribute(Qt.WA_DeleteOnClose)
+        dlg.accepted.connect(lambda: self.statusBar().showMessage("密码已修改", 5000))
+        dlg.open()
+        return dlg
 
     def update_status(self) -> None:
         profile = self.session.profile
@@ -180,6 +258,8 @@ class MainWindow(QMainWindow):
         self.unexported.setText(f"未导出的修改：{dashboard.unexported_changes(self.session.db)} 条")
 
     def closeEvent(self, event) -> None:
+        if self.idle is not None:
+            self.idle.stop()
         QSettings().setValue("main/geometry", self.saveGeometry())
         if "案件" in self.pages:
             self.pages["案件"].save_layout()

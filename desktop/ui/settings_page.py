@@ -7,12 +7,13 @@ import json
 import time
 
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton,
-    QScrollArea, QSpinBox, QVBoxLayout, QWidget,
+    QCheckBox, QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QInputDialog, QLabel, QLineEdit,
+    QPushButton, QScrollArea, QSpinBox, QVBoxLayout, QWidget,
 )
 
-from desktop import cases, demo, org
-from desktop.codes import ORG_KINDS
+from desktop import accounts, backup, cases, demo, keys, org
+from desktop.codes import ORG_KINDS, USER_ROLES
+from desktop.records import now
 from desktop.errors import InputError
 from desktop.ui import ops as opsmod
 from desktop.ui.widgets import ErrorLabel, date_edit, fill_table, iso_date, readonly_table, row_data
@@ -130,8 +131,152 @@ class SettingsPage(QWidget):
         g.addWidget(gen)
         g.addStretch()
         v.addWidget(box)
+        self._build_security(v, admin)
         v.addStretch()
         self.load()
+
+    # --- 用户与安全 --------------------------------------------------------------------------
+    def _build_security(self, v, admin: bool) -> None:
+        box = QGroupBox("用户与安全")
+        g = QVBoxLayout(box)
+        self.users = readonly_table(["用户名", "姓名", "角色", "状态", "数据密钥"])
+        self.users.setObjectName("users")
+        self.users.setMinimumHeight(140)
+        g.addWidget(self.users)
+        row = QHBoxLayout()
+        self.u_name, self.u_display, self.u_password = QLineEdit(), QLineEdit(), QLineEdit()
+        self.u_name.setPlaceholderText("用户名")
+        self.u_display.setPlaceholderText("姓名")
+        self.u_password.setPlaceholderText("初始密码（至少8位，含字母和数字）")
+        self.u_password.setEchoMode(QLineEdit.Password)
+        self.u_role = QComboBox()
+        for k, label in USER_ROLES.items():
+            self.u_role.addItem(label, k)
+        self.u_role.setCurrentIndex(max(0, self.u_role.findData("mediator")))
+        add = QPushButton("添加用户")
+        add.clicked.connect(self.add_user)
+        reset = QPushButton("重置所选用户的密码…")
+        reset.clicked.connect(self.ask_reset_password)
+        toggle = QPushButton("停用/启用所选用户")
+        toggle.clicked.connect(self.toggle_user)
+        for w in (self.u_name, self.u_display, self.u_role, self.u_password, add):
+            row.addWidget(w)
+        g.addLayout(row)
+        row = QHBoxLayout()
+        row.addWidget(reset)
+        row.addWidget(toggle)
+        row.addStretch()
+        row.addWidget(QLabel("无操作自动锁定（分钟）"))
+        self.idle_minutes = QSpinBox()
+        self.idle_minutes.setObjectName("idle_minutes")
+        self.idle_minutes.setRange(1, 240)
+        row.addWidget(self.idle_minutes)
+        save_idle = QPushButton("保存")
+        save_idle.clicked.connect(self.save_idle_minutes)
+        row.addWidget(save_idle)
+        g.addLayout(row)
+        row = QHBoxLayout()
+        backup_button = QPushButton("备份到文件夹（如 U 盘）…")
+        backup_button.clicked.connect(self.ask_backup)
+        row.addWidget(backup_button)
+        row.addWidget(QLabel("每天第一次启动时自动备份到数据库旁的备份目录（保留7天、4周、12个月）"))
+        row.addStretch()
+        g.addLayout(row)
+        self.security_message = ErrorLabel()
+        self.security_message.setObjectName("security_message")
+        g.addWidget(self.security_message)
+        for w in (self.u_name, self.u_display, self.u_role, self.u_password, add, reset, toggle, self.idle_minutes,
+                  save_idle):
+            w.setEnabled(admin)
+        if not admin:
+            g.addWidget(QLabel("只有管理员可以添加用户、重置他人密码和修改锁定时间；修改自己的密码请用菜单“账户 → 修改密码”。"))
+        v.addWidget(box)
+
+    def load_users(self) -> None:
+        users = accounts.list_users(self.session.db) if self.session.user.can("admin") else []
+        fill_table(self.users, [[u["name"], u["display_name"], USER_ROLES.get(u["role"], u["role"]),
+                                 ("已停用" if not u["active"] else "已锁定" if u["locked_until"] and
+                                  u["locked_until"] > now() else "正常"),
+                                 "已授权" if u["has_key"] else ("无需" if u["role"] == "auditor" else "待管理员重置密码")]
+                                for u in users], [u["name"] for u in users])
+        self.idle_minutes.setValue(keys.idle_lock_minutes(self.session.db))
+
+    def _security_op(self, fn, done_text: str) -> None:
+        admin = self.session.user
+
+        def done(_):
+            self.load_users()
+            self.security_message.setStyleSheet("color: #1b5e20;")
+            self.security_message.show_message(done_text)
+
+        def failed(exc):
+            self.security_message.setStyleSheet("color: #b3261e;")
+            self.security_message.show_message(opsmod.error_text(exc))
+        self.session.ops.run(lambda db, task: fn(db, admin), on_done=done, on_error=failed)
+
+    def add_user(self) -> None:
+        name, display, pw, role = (self.u_name.text().strip(), self.u_display.text().strip(), self.u_password.text(),
+                                   self.u_role.currentData())
+
+        def work(db, admin):
+            accounts.require(admin, "admin")
+            accounts.create_user(db, name, pw, role, display_name=display, actor=admin.name)
+        self.u_password.clear()
+        self._security_op(work, f"已添加用户 {name}（{USER_ROLES.get(role, role)}）")
+
+    def ask_reset_password(self) -> None:
+        name = row_data(self.users)
+        if not name:
+            return
+        pw, ok = QInputDialog.getText(self, "重置密码", f"用户 {name} 的新密码（至少8位，含字母和数字）：",
+                                      QLineEdit.Password)
+        if ok and pw:
+            self.reset_password(name, pw)
+
+    def reset_password(self, name: str, password: str) -> None:
+        self._security_op(lambda db, admin: accounts.reset_password(db, admin, name, password),
+                          f"已重置用户 {name} 的密码")
+
+    def toggle_user(self) -> None:
+        name = row_data(self.users)
+        if not name:
+            return
+        active = self.users.item(self.users.currentRow(), 3).text() == "已停用"
+        self._security_op(lambda db, admin: accounts.set_active(db, admin, name, active),
+                          f"已{'启用' if active else '停用'}用户 {name}")
+
+    def save_idle_minutes(self) -> None:
+        minutes = self.idle_minutes.value()
+
+        def done(_):
+            self.session.changed("settings")
+            self.security_message.setStyleSheet("color: #1b5e20;")
+            self.security_message.show_message(f"无操作 {minutes} 分钟后自动锁定")
+
+        def failed(exc):
+            self.security_message.setStyleSheet("color: #b3261e;")
+            self.security_message.show_message(opsmod.error_text(exc))
+        user = self.session.user
+        self.session.ops.run(lambda db, task: keys.set_idle_lock_minutes(db, minutes, user), on_done=done,
+                             on_error=failed)
+
+    def ask_backup(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "选择备份目录（如 U 盘）")
+        if folder:
+            self.backup_to(folder)
+
+    def backup_to(self, folder: str):
+        path = self.session.path
+
+        def done(target):
+            self.security_message.setStyleSheet("color: #1b5e20;")
+            self.security_message.show_message(f"已备份到 {target}（已校验）")
+
+        def failed(exc):
+            self.security_message.setStyleSheet("color: #b3261e;")
+            self.security_message.show_message(opsmod.error_text(exc))
+        return self.session.ops.run(lambda db, task: backup.manual(db, folder, path), on_done=done, on_error=failed,
+                                    label="正在备份…")
 
     def load(self) -> None:
         p = self.session.profile
@@ -148,6 +293,7 @@ class SettingsPage(QWidget):
         fill_table(self.overrides, [[o["date"], "调休上班" if o["is_workday"] else "放假", o["note"]]
                                     for o in org.calendar_overrides(self.session.db)],
                    [o["date"] for o in org.calendar_overrides(self.session.db)])
+        self.load_users()
 
     def _preview_template(self, text: str) -> None:
         try:
