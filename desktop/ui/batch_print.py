@@ -81,7 +81,6 @@ def render_batch(db, task, case_ids: list[str], kind: str, out_dir) -> dict:
                 skipped.append((case["case_no"], str(exc)))
                 continue
             files.append(str(target))
-        task.report(len(case_ids), len(case_ids))
         task.check()
     except BaseException:
         for f in files:

@@ -64,9 +64,7 @@ def export_work(db, task, out_dir, full: bool, user) -> dict:
     db.conn.execute("BEGIN IMMEDIATE")
     r = None
     try:
-        task.report(1, 3)
         r = sx.export_bundle(db, out_dir, user, full=full)
-        task.report(2, 3)
         task.check()  # the last moment a cancel can take the bundle back
         db.conn.execute("COMMIT")
     except BaseException:
@@ -96,8 +94,7 @@ def import_work(db, task, paths: list, user) -> list[dict]:
                 results.append(sh.import_bundle(db, p, user))
             except sh.BundleRefused as exc:
                 results.append({"file": Path(p).name, "status": "refused", "check": exc.check, "message": exc.message})
-        task.report(len(paths), len(paths))
-        task.check()
+        task.check()  # a cancel up to here leaves every bundle of the batch unimported
         db.conn.execute("COMMIT")
     except BaseException:
         if db.conn.in_transaction:
@@ -400,7 +397,7 @@ class ExchangePage(QWidget):
             self.session.changed("sync")
             self.refresh()
         return self.session.ops.run(lambda db, task: export_work(db, task, folder, full, user), on_done=done,
-                                    on_error=self._failed, label="正在导出数据包…", total=3)
+                                    on_error=self._failed, label="正在导出数据包…")
 
     def resend(self, seq: int, folder: str):
         if not folder:

@@ -217,7 +217,7 @@ class MainWindow(QMainWindow):
             self.idle.pause()
         self._hidden_windows = [w for w in QApplication.topLevelWidgets()
                                 if w is not self and w.isWindow() and w.isVisible()
-                                and not (w.windowFlags() & Qt.Popup) and w.objectName() != "LockScreen"]
+                                and w.windowType() not in (Qt.Popup, Qt.ToolTip)]
         for w in self._hidden_windows:
             w.hide()
         self.lock_screen = LockScreen(self.session)

@@ -179,16 +179,18 @@ def test_station_exports_and_hub_imports_through_the_pages(qtbot, session, hub_s
 
 
 class _CancelAt(Task):
-    """A task whose user presses 取消 when the work reports step `at`."""
+    """A task whose user presses 取消 just before the work's `at`-th cancellation check."""
 
     def __init__(self, at):
         super().__init__(None, None, None, None, None)
         self.at = at
+        self.checks = 0
 
-    def report(self, done, total=None):
-        if done >= self.at:
+    def check(self):
+        self.checks += 1
+        if self.checks >= self.at:
             self.cancelled = True
-        return super().report(done, total)
+        return super().check()
 
 
 def test_cancel_before_commit_leaves_nothing(session, hub_session, tmp_path):
@@ -208,5 +210,7 @@ def test_cancel_before_commit_leaves_nothing(session, hub_session, tmp_path):
     r = export_work(st.db, _CancelAt(99), usb, False, st.user)
     assert r["seq"] == 1 and _count(st.db, "sync_bundles_out") == 1
     with pytest.raises(Cancelled):
-        import_work(hb.db, _CancelAt(1), [r["path"]], hb.user)  # cancelled after the merge, before the commit
+        import_work(hb.db, _CancelAt(3), [r["path"]], hb.user)  # cancelled after the merge, before the commit
     assert _count(hb.db, "sync_bundles_in") == 0 and _count(hb.db, "cases") == 0
+    assert import_work(hb.db, _CancelAt(99), [r["path"]], hb.user)[0]["status"] == "imported"
+    assert _count(hb.db, "cases") == _count(st.db, "cases") > 0
