@@ -186,6 +186,15 @@ def open_database(path: str | os.PathLike, *, create: bool = False, readonly: bo
     return db
 
 
+def remove_files(path: str | os.PathLike) -> None:
+    """Remove a database file with its WAL and shared-memory files (a creation that failed half-way)."""
+    p = Path(path)
+    for suffix in ("", "-wal", "-shm"):
+        q = p.with_name(p.name + suffix)
+        if q.exists():
+            q.unlink()
+
+
 def is_database(path: str | os.PathLike) -> bool:
     p = Path(path)
     if not p.exists() or p.stat().st_size == 0:

@@ -89,10 +89,7 @@ def cmd_init(args) -> int:
         accounts.create_user(database, args.admin, password, "admin")
     except BaseException:
         database.conn.close()
-        for suffix in ("", "-wal", "-shm"):
-            p = path.with_name(path.name + suffix)
-            if p.exists():
-                p.unlink()
+        dbm.remove_files(path)
         raise
     print(sid)
     return 0

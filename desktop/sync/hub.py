@@ -53,10 +53,7 @@ def hub_init(path, name: str, region: str, admin: str, password: str) -> dict:
         card = keys.hub_card(database)
     except BaseException:
         database.conn.close()
-        for suffix in ("", "-wal", "-shm"):
-            p = path.with_name(path.name + suffix)
-            if p.exists():
-                p.unlink()
+        dbm.remove_files(path)
         raise
     database.conn.close()
     return {"hub": hub_id, "fingerprint": card["fingerprint"], "recipient": card["recipient"]}
