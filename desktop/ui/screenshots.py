@@ -69,6 +69,52 @@ def main(argv=None) -> int:
     shot(win, "roster")
     win.show_page(5)
     shot(win, "settings")
+    win.show_page(3)
+    session.ops.wait_idle()
+    shot(win, "statistics")
+    page = win.pages["统计"]
+    page.tabs.setCurrentIndex(1)
+    shot(win, "statistics-by-type")
+    page.tabs.setCurrentIndex(0)
+
+    # Data exchange: a hub next to the demo station, the station joined and one bundle exported.
+    from desktop.sync import hub as sync_hub, keys as sync_keys
+
+    hub_path = tmp / "hub.sqlite"
+    sync_hub.hub_init(hub_path, "示范区劳动人事争议调解数据汇总", "330481", "hubadmin", "hubpass123")
+    hub_db = dbm.open_database(hub_path)
+    hub_session = open_session(hub_path, accounts.authenticate(hub_db, "hubadmin", "hubpass123"), hub_db)
+    sync_keys.write_card(sync_keys.hub_card(hub_db), tmp / "hub-card.json")
+    win.show_page(4)
+    ex = win.pages["数据交换"]
+    ex.join_card(str(tmp / "hub-card.json"))
+    session.ops.wait_idle()
+    ex.write_station_card(str(tmp / "station-card.json"))
+    usb = tmp / "usb"
+    usb.mkdir(exist_ok=True)
+    ex.folder.setText(str(usb))
+    ex.export_to(str(usb))
+    session.ops.wait_idle()
+    shot(win, "exchange-station")
+
+    hub_win = MainWindow(hub_session)
+    hub_win.resize(w, h)
+    hub_win.show()
+    hub_win.show_page(4)
+    hx = hub_win.pages["数据交换"]
+    import json as _json
+
+    card = _json.loads((tmp / "station-card.json").read_text(encoding="utf-8"))
+    hx.enrol_card(str(tmp / "station-card.json"), card["fingerprint"])
+    hub_session.ops.wait_idle()
+    hx.import_files([str(p) for p in sorted(usb.glob("*.bundle"))])
+    hub_session.ops.wait_idle()
+    shot(hub_win, "exchange-hub")
+    hub_win.show_page(3)
+    hub_session.ops.wait_idle()
+    shot(hub_win, "statistics-hub")
+    hub_win.close()
+    hub_session.ops.close()
 
     row = database.conn.execute(
         "select id from cases where outcome = 'agreed' and deleted = 0 and id in"

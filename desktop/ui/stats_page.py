@@ -15,7 +15,7 @@ from pathlib import Path
 from PySide6.QtCore import QMargins, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import (
-    QComboBox, QFileDialog, QHBoxLayout, QLabel, QPushButton, QSpinBox, QSplitter, QTableWidgetItem, QTabWidget,
+    QComboBox, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QPushButton, QSpinBox, QSplitter, QTableWidgetItem, QTabWidget,
     QVBoxLayout, QWidget,
 )
 
@@ -143,6 +143,7 @@ class StatsChart(QWidget):
         left.setRange(0, max(5, top + top // 8 + 1))
         left.setLabelFormat("%d")
         left.setTitleText("件数")
+        left.applyNiceNumbers()
         right = QValueAxis()
         right.setRange(0, 100)
         right.setLabelFormat("%d%%")
@@ -223,6 +224,12 @@ class StatsPage(QWidget):
         self.table = readonly_table(["项目", "数值"])
         self.table.setObjectName("report_table")
         self.table.setSelectionMode(self.table.SelectionMode.NoSelection)
+        hh = self.table.horizontalHeader()
+        hh.setStretchLastSection(False)
+        hh.setSectionResizeMode(0, QHeaderView.Stretch)  # the figures column always shows
+        hh.setSectionResizeMode(1, QHeaderView.ResizeToContents)
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
+        self.table.setWordWrap(False)
         lv.addWidget(self.table, 1)
         self.formula = QLabel()
         self.formula.setObjectName("formula")
@@ -258,6 +265,7 @@ class StatsPage(QWidget):
         split.addWidget(right)
         split.setStretchFactor(0, 2)
         split.setStretchFactor(1, 3)
+        split.setSizes([460, 740])
         v.addWidget(split, 1)
         self.refresh()
 
