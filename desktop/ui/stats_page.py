@@ -15,7 +15,7 @@ from pathlib import Path
 from PySide6.QtCore import QMargins, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import (
-    QComboBox, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QPushButton, QSpinBox, QSplitter, QTableWidgetItem, QTabWidget,
+    QComboBox, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QPushButton, QSpinBox, QSplitter, QTabWidget,
     QVBoxLayout, QWidget,
 )
 
@@ -184,9 +184,7 @@ class StatsPage(QWidget):
         self.station.setObjectName("station_selector")
         if self.hub:
             bar.addWidget(QLabel("站点"))
-            self.station.addItem("全部站点", ALL_STATIONS)
-            for sid in rpt.expected_stations(session.db)[0]:
-                self.station.addItem(self._station_name(sid), sid)
+            self._fill_stations()
             bar.addWidget(self.station)
         else:
             self.station.hide()
@@ -269,6 +267,17 @@ class StatsPage(QWidget):
         v.addWidget(split, 1)
         self.refresh()
 
+    def _fill_stations(self) -> None:
+        """All stations, then each enrolled one (re-read at every refresh: stations enrol while the page is open)."""
+        current = self.station.currentData()
+        self.station.blockSignals(True)
+        self.station.clear()
+        self.station.addItem("全部站点", ALL_STATIONS)
+        for sid in rpt.expected_stations(self.session.db)[0]:
+            self.station.addItem(self._station_name(sid), sid)
+        self.station.setCurrentIndex(max(0, self.station.findData(current)))
+        self.station.blockSignals(False)
+
     def _station_name(self, sid: str) -> str:
         try:
             name = rpt.station_profile(self.session.db, sid).get("name")
@@ -316,6 +325,8 @@ class StatsPage(QWidget):
 
     # --- computing -----------------------------------------------------------------------
     def refresh(self, *_) -> None:
+        if self.hub:
+            self._fill_stations()
         period, station = self.period(), self.selected_station()
         self.message.show_message("")
 
