@@ -91,7 +91,7 @@ class LockScreen(QWidget):
         v.addStretch(2)
         u = session.user
         title = QLabel(f"<h2>已锁定</h2><p>{session.profile['name']}</p>"
-                       f"<p>长时间无操作，程序已锁定，敏感信息已从内存中清除。请 {u.display_name or u.name} 输入密码继续。</p>")
+                       f"<p>程序已锁定（无操作超时或手动锁定），数据密钥已停用，敏感信息暂不可查看。请 {u.display_name or u.name} 输入密码继续。</p>")
         title.setAlignment(Qt.AlignCenter)
         title.setWordWrap(True)
         v.addWidget(title)
