@@ -143,11 +143,15 @@ class Ops(QObject):
 
     def _on_progress(self, task_id: int, done: int, total: int) -> None:
         dlg = self._dialogs.get(task_id)
-        if dlg is not None and not dlg.wasCanceled():
-            if total and dlg.maximum() != total:
-                dlg.setMaximum(total)
+        task = self._pending.get(task_id)
+        if dlg is not None and task is not None and not dlg.wasCanceled():
+            # Label first: setValue() on a modal dialog processes events, and the task may finish
+            # (and leave _pending) inside that call.
+            if total:
+                dlg.setLabelText(f"{task.label}（{done}/{total}）")
+                if dlg.maximum() != total:
+                    dlg.setMaximum(total)
             dlg.setValue(min(done, total) if total else 0)
-            dlg.setLabelText(f"{self._pending[task_id].label}（{done}/{total}）" if total else dlg.labelText())
 
     def _finish(self, task_id: int) -> Task | None:
         task = self._pending.pop(task_id, None)
