@@ -211,4 +211,11 @@ def m0004_stats(db):
               " WHERE decision = 'declined' AND deleted = 0")
 
 
+@migrations()
+def m0005_case_no_index(db):
+    """Look-ups by case number alone (get_case by number, the next free number, search on a hub with
+    many stations) cannot use the (station, case_no) index: without this, each is a full scan."""
+    db.conn.execute("CREATE INDEX cases_case_no_only ON cases(case_no)")
+
+
 MIGRATION_NAMES = [m.name for m in migrations._migrations]
