@@ -834,8 +834,14 @@ def _derived(db, rowid: int, rec: dict, *, fresh: bool) -> None:
     c.executemany("insert into case_workers (case_rowid, idx, name, id_key) values (?,?,?,?)",
                   [(rowid, i, w["name"], sensitive.blind_index(db, "id_number", w.get("id_number") or ""))
                    for i, w in enumerate(workers)])
-    c.executemany("insert or ignore into case_mediators (case_rowid, name, role) values (?,?,?)",
-                  [(rowid, m["name"], m["role"]) for m in rec.get("mediators") or []])
+    if rec.get("mediators"):
+        # copies of the case's station and dates let the by-mediator report read one index
+        station = c.execute("select station from cases where rowid = ?", (rowid,)).fetchone()[0]
+        acc, out = rec.get("acceptance") or {}, rec.get("outcome") or {}
+        c.executemany("insert or ignore into case_mediators (case_rowid, name, role, station, closed_date, outcome,"
+                      " decided_date) values (?,?,?,?,?,?,?)",
+                      [(rowid, m["name"], m["role"], station, out.get("closed_at"), out.get("kind"),
+                        acc.get("decided_at")) for m in rec["mediators"]])
     items = (rec.get("agreement") or {}).get("items") or []
     paid = [0] * len(items)
     payments = []

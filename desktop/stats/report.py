@@ -225,12 +225,14 @@ def period_report(db, period: str | Period, *, station: str | None = None, stati
 
     by_mediator: dict[str, dict] = {}
     roles = ",".join(f"'{r}'" for r in MEDIATING_ROLES)
+    # case_mediators carries copies of station, outcome and dates (cases._derived): one covering index
+    m_where = where.replace("c.deleted = 0", "1").replace("c.station", "m.station")
     for name, n, agreed_n, days in _q(db, f"""
-            select m.name, count(*), sum(c.outcome = 'agreed'),
-                   sum(julianday(c.closed_date) - julianday(c.decided_date))
-            from cases c join case_mediators m on m.case_rowid = c.rowid and m.role in ({roles})
-            where c.outcome in ({OUTCOMES_IN}) and c.primary_type in ({TYPES_IN})
-              and c.closed_date between ? and ? and {where}
+            select m.name, count(*), sum(m.outcome = 'agreed'),
+                   sum(julianday(m.closed_date) - julianday(m.decided_date))
+            from case_mediators m
+            where m.closed_date between ? and ? and m.role in ({roles}) and m.outcome in ({OUTCOMES_IN})
+              and {m_where}
             group by m.name""", [s, e, *wp]):
         by_mediator[name] = {"closed": n, "agreed": agreed_n,
                              "avg_days_to_close": _avg(int(round(days or 0)), n)}
