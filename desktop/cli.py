@@ -31,6 +31,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _starts_program(argv: list[str]) -> bool:
+    return argv == [] or (len(argv) == 2 and argv[0] == "--db" and not argv[1].startswith("-"))
+
+
 def _print_errors(messages) -> None:
     for m in messages:
         print(m, file=sys.stderr)
@@ -42,6 +46,12 @@ def main(argv: list[str] | None = None) -> int:
             stream.reconfigure(encoding="utf-8")
         except (AttributeError, ValueError):
             pass
+    args_in = sys.argv[1:] if argv is None else list(argv)
+    if _starts_program(args_in):
+        # No command: start the desktop program at once, without importing every command module.
+        from desktop.ui.app import main as ui_main
+
+        return ui_main(args_in[1] if args_in else None)
     parser = build_parser()
     args = parser.parse_args(argv)
     if not args.command:
