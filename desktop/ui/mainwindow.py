@@ -82,8 +82,12 @@ class MainWindow(QMainWindow):
         geo = QSettings().value("main/geometry")
         if geo is not None:
             self.restoreGeometry(geo)
-        else:
-            self.resize(1280, 800)
+        screen = self.screen().availableGeometry() if self.screen() else None
+        if geo is None or (screen is not None and (self.width() < 1000 or self.height() < 640)
+                           and screen.width() >= 1024):
+            # first start, or a layout saved on a smaller screen: use most of this one
+            w, h = (1280, 800) if screen is None else (min(1280, screen.width()), min(800, screen.height()))
+            self.resize(w, h)
         self.nav.setCurrentRow(0)
 
     def _build_menu(self) -> None:
