@@ -130,18 +130,39 @@ def one_round(path: Path, rng: random.Random, *, max_delay: float = 1.5) -> tupl
     return len(acknowledged), problems
 
 
-def run_rounds(rounds: int, *, seed: int = 1, workdir: Path | None = None, max_delay: float = 1.5):
+FRESH_EVERY = 25  # a new database every N rounds keeps each round's full check (integrity, audit chain) bounded
+
+
+def run_rounds(rounds: int, *, seed: int = 1, workdir: Path | None = None, max_delay: float = 1.5,
+               report=None):
     rng = random.Random(seed)
     tmp = Path(workdir or tempfile.mkdtemp(prefix="crash-"))
-    path = tmp / "crash.sqlite"
-    make_station(path)
+    paths: list[Path] = []
     results = []
     for i in range(rounds):
-        n, problems = one_round(path, rng, max_delay=max_delay)
+        if i % FRESH_EVERY == 0:
+            paths.append(tmp / f"crash-{i // FRESH_EVERY:03d}.sqlite")
+            make_station(paths[-1])
+        n, problems = one_round(paths[-1], rng, max_delay=max_delay)
         results.append((n, problems))
+        if report:
+            report(i + 1, results, paths)
         if problems:
             break
-    return path, results
+    return paths, results
+
+
+def stored_cases(paths: list[Path]) -> int:
+    import sqlite3
+
+    total = 0
+    for p in paths:
+        conn = sqlite3.connect(p)
+        try:
+            total += conn.execute("select count(*) from cases").fetchone()[0]
+        finally:
+            conn.close()
+    return total
 
 
 def main() -> int:
@@ -155,19 +176,25 @@ def main() -> int:
         return 0
     os.environ.setdefault("MEDIATION_DESK_HOME", tempfile.mkdtemp(prefix="crash-home-"))
     t0 = time.perf_counter()
-    path, results = run_rounds(args.rounds, seed=args.seed)
-    elapsed = time.perf_counter() - t0
-    from desktop import db as dbm
 
-    d = dbm.open_database(path)
-    total = d.conn.execute("select count(*) from cases").fetchone()[0]
-    d.conn.close()
-    acked = sum(n for n, _ in results)
+    def summary(done, results, paths):
+        elapsed = time.perf_counter() - t0
+        total = stored_cases(paths)
+        acked = sum(n for n, _ in results)
+        failed = [i for i, (_n, p) in enumerate(results) if p]
+        print(f"rounds: {done}  acknowledged cases: {acked}  stored cases: {total}  "
+              f"(stored - acknowledged = {total - acked}: committed but killed before printing); "
+              f"rounds with a lost or half-written case, or a failed check: {len(failed)}; "
+              f"{elapsed:.1f} s ({elapsed / max(1, done):.2f} s per round incl. start-up and full check)", flush=True)
+
+    def progress(done, results, paths):
+        if done % 50 == 0 or results[-1][1]:
+            summary(done, results, paths)
+
+    paths, results = run_rounds(args.rounds, seed=args.seed, report=progress)
+    if len(results) % 50:
+        summary(len(results), results, paths)
     failed = [(i, p) for i, (_n, p) in enumerate(results) if p]
-    print(f"rounds: {len(results)}  acknowledged cases: {acked}  stored cases: {total}  "
-          f"(stored - acknowledged = {total - acked}: committed but killed before printing)")
-    print(f"rounds with a lost or half-written case, or a failed check: {len(failed)}")
-    print(f"time: {elapsed:.1f} s ({elapsed / max(1, len(results)):.2f} s per round incl. start-up and full check)")
     for i, p in failed[:3]:
         print(f"round {i}: {p[:5]}")
     return 1 if failed else 0

@@ -23,7 +23,7 @@ def _bench():
 def test_killed_writer_loses_nothing_acknowledged(tmp_path, monkeypatch):
     monkeypatch.setenv("MEDIATION_DESK_HOME", str(tmp_path / "home"))
     bench = _bench()
-    path, results = bench.run_rounds(4, seed=7, workdir=tmp_path, max_delay=2.5)
+    paths, results = bench.run_rounds(4, seed=7, workdir=tmp_path, max_delay=2.5)
     assert [p for _n, p in results if p] == []
     assert len(results) == 4
     assert sum(n for n, _ in results) > 0  # the writer did get cases acknowledged before dying
