@@ -82,7 +82,7 @@ def collect(db, *, full: bool) -> list[dict]:
     for r in db.conn.execute(f"select {common}, case_id, at, actor, action, reason, detail from case_events{where}"
                              " order by id"):
         out.append({"t": "case_events", **base(r), "case_id": r[6], "at": r[7], "actor": r[8], "action": r[9],
-                    "reason": r[10], "detail": json.loads(r[11])})
+                    "reason": r[10], "detail": {} if r[11] == "{}" else json.loads(r[11])})
     for r in db.conn.execute(f"select {common}, date, is_workday, note from calendar_overrides{where} order by id"):
         out.append({"t": "calendar_overrides", **base(r), "date": r[6], "is_workday": r[7], "note": r[8]})
     if full:  # a hub reporting up: the stations' holiday overrides it holds
