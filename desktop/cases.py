@@ -15,7 +15,7 @@ import re
 from typing import Callable, Iterable
 
 from desktop import audit, money, org, sensitive, validate
-from desktop.accounts import SYSTEM, User, require
+from desktop.accounts import User, require
 from desktop.codes import (
     APPLICANTS, AUTHORITY, DECLINE_REASONS, DISPUTE_TYPES, FOLLOWUP_METHODS, ITEM_CATEGORIES,
     MEDIATOR_ROLES, MODES, OUTCOMES, SOURCES,

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import sqlite_utils
 
-from desktop import paths
 from desktop.errors import Refused
 from desktop.migrations import MIGRATION_NAMES, migrations
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import datetime as _dt
 import json
 
 from desktop import audit, org, sensitive, validate

@@ -6,7 +6,6 @@ of the fonts installed on the machine) and reads the file back.
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import json
 import os
@@ -578,9 +577,8 @@ def test_numbers_and_dashes_stay_whole():
     fs = fontset()
     text = "公民身份号码330481199001011234，电话0573-8700000，金额（￥12,345.67）——见附件……完"
     for width in range(60, 300, 7):
-        lines = [l.text for l in break_lines(style_chars([Span(text, "fangsong", 12)], fs), float(width))]
-        joined = "|".join(lines)
         broken = break_lines(style_chars([Span(text, "fangsong", 12)], fs), float(width))
+        lines = [l.text for l in broken]
         for l in broken:
             assert l.natural <= width + 1e-6, (width, l.text)
         # a token, with the marks glued to it, that fits on one line must not be split

@@ -7,16 +7,14 @@ nothing behind.
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
-from desktop import audit
 from desktop.commands.common import credential_arguments, db_argument, open_session
-from desktop.errors import InputError, Refused
-from desktop.records import now
+from desktop.errors import InputError
 from desktop.stats import formula as fm
-from desktop.stats import outputs, report as rpt, screening as scr
+from desktop.stats import report as rpt, screening as scr
+from desktop.stats.export import write_report
 from desktop.stats.periods import parse_period
 
 FORMATS = ("json", "xlsx", "csv", "pdf")
@@ -56,35 +54,12 @@ def cmd_report(args) -> int:
             report = rpt.hub_report(db, period)
         else:
             report = rpt.period_report(db, period, station=args.station, success_formula=args.formula)
-        try:
-            rpt.verify(report)
-        except rpt.ReconciliationError as exc:
-            raise Refused(f"{exc}。数据存在矛盾（如结案日期早于受理日期），未生成报表，请先运行 check 检查。") from None
-        report["generated_at"] = now()
-        report["generated_by"] = session.user.name
-        report["fingerprint"] = rpt.fingerprint(report)
-        report["demo"] = bool(report.get("demo"))
-        screening = None
-        if fmt != "csv":
-            screening = scr.screening(db, period, station=args.station)
-        if fmt == "json":
-            report["screening"] = screening
+        screening = scr.screening(db, period, station=args.station) if fmt != "csv" else None
         monthly = None
         if fmt == "xlsx" and period.kind != "month":
-            monthly = [m for m in rpt.monthly_series(db, period.start.year, station=args.station,
-                                                     success_formula=args.formula)
-                       if period.start_text[:7] <= m["month"] <= period.end_text[:7]]
-        tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-        try:
-            outputs.write(report, fmt, tmp, screening=screening, monthly=monthly)
-            os.replace(tmp, out)
-        finally:
-            if tmp.exists():
-                tmp.unlink()
-        with db.atomic():
-            audit.log(db, session.user.name, "report.export", target="report",
-                      detail={"period": period.label, "format": fmt, "station": args.station,
-                              "fingerprint": report["fingerprint"]})
+            monthly = rpt.monthly_series(db, period.start.year, station=args.station, success_formula=args.formula)
+        write_report(db, session.user, report, period, fmt, out, station=args.station, screening=screening,
+                     monthly=monthly)
     finally:
         db.conn.close()
     print(f"{period.title}统计报表已写入 {out}（受理 {report['accepted']}，结案 {report['closed']}，"

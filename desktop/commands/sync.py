@@ -72,14 +72,15 @@ def register(sub) -> None:
 
 
 def _read_card(path: str) -> dict:
-    from desktop.sync.bundle import JSONProblem, strict_loads
+    from desktop.sync.bundle import JSONProblem
+    from desktop.sync.keys import parse_card
 
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
         raise InputError(f"{path}: 无法读取登记卡（{exc.strerror}）") from None
     try:
-        return strict_loads(data, max_bytes=64 * 1024, max_depth=4)
+        return parse_card(data)
     except JSONProblem as exc:
         raise InputError(f"{path}: 登记卡 {exc}") from None
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import io
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,15 +11,16 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas as rl_canvas
 
 from desktop.documents import layout as L
-from desktop.documents.errors import DocumentError, DocumentRefused, TemplateError
+from desktop.documents.errors import DocumentError, DocumentRefused
 from desktop.documents.fields import NO_REVIEW_TYPE, build_context
 from desktop.documents.fonts import FontSet, fontset
-from desktop.documents.linebreak import break_lines, char_width
+from desktop.documents.linebreak import break_lines
 from desktop.documents.templates import (
     DOCUMENT_NAMES, EXTRA_DOCUMENTS, Block, Piece, Template, bind, eval_cond, get_common, get_template, lookup,
     plain,
 )
 from desktop.documents.values import Deadline, parse_date
+from desktop.files import write_bytes_atomic
 
 # ---------------------------------------------------------------- geometry and type sizes
 
@@ -481,7 +480,6 @@ class Builder:
             date_w = date_lines[0].natural if date_lines else 0
             right = x + width - right_gap
             center = right - date_w / 2 if date_w else right - zone_w / 2
-            y = y_top - height + (max(SEAL_BOX, text_h + leading) - text_h) / 2 + text_h - leading / 2
             # lines are placed so that the block of name + date is vertically centred in the seal box
             top_of_text = y_top - space_before - (max(SEAL_BOX, text_h + leading) - text_h) / 2
             yy = top_of_text
@@ -665,18 +663,7 @@ def draw_units(units: list[Unit], out_path, fonts: FontSet, *, title: str, autho
             total += 1
     c.save()
     data = buf.getvalue()
-    # atomic write: a half-written PDF never replaces a good one
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".pdf", dir=str(out_path.parent))
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, out_path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    write_bytes_atomic(out_path, data)  # a half-written PDF never replaces a good one
     return len(data)
 
 

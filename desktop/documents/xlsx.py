@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import datetime as _dt
-import os
-import tempfile
 from pathlib import Path
 
 from desktop.documents.errors import DocumentError
+from desktop.files import atomic_path
 from desktop.documents.fields import build_context
 from desktop.documents.templates import EXTRA_DOCUMENTS, get_common, get_template, plain
 
@@ -57,16 +56,6 @@ def write_roster_xlsx(table: str, org: dict, mediators: list[dict], out_path, *,
             c.border = border
     ws.freeze_panes = "A4"
     out_path = Path(out_path)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".xlsx", dir=str(out_path.parent))
-    os.close(fd)
-    try:
+    with atomic_path(out_path) as tmp:
         wb.save(tmp)
-        os.replace(tmp, out_path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
     return out_path

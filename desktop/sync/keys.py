@@ -254,6 +254,13 @@ def is_hub(db) -> bool:
     return org.get_setting(db, "role") == "hub"
 
 
+def parse_card(data: bytes) -> dict:
+    """A card file, read as strictly as a bundle manifest (it arrives on the same sticks)."""
+    from desktop.sync.bundle import strict_loads
+
+    return strict_loads(data, max_bytes=64 * 1024, max_depth=4)
+
+
 def station_card(db) -> dict:
     sk = signing_key(db)
     profile = org.get_profile(db)

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 from desktop import backup, dashboard
 from desktop.errors import InputError, Refused
 from desktop.sync import export as sx, hub as sh, keys as sk
-from desktop.sync.bundle import JSONProblem, strict_loads
+from desktop.sync.bundle import JSONProblem
 from desktop.ui import ops as opsmod
 from desktop.ui.widgets import ErrorLabel, fill_table, readonly_table
 
@@ -39,7 +39,7 @@ def read_card(path) -> dict:
     except OSError as exc:
         raise InputError(f"无法读取登记卡 {Path(path).name}（{exc.strerror}）") from None
     try:
-        return strict_loads(data, max_bytes=64 * 1024, max_depth=4)
+        return sk.parse_card(data)
     except JSONProblem as exc:
         raise InputError(f"登记卡 {Path(path).name} {exc}") from None
 

@@ -9,7 +9,6 @@ while); the page shows the last result. Exports write to a temporary name and re
 from __future__ import annotations
 
 import datetime as _dt
-import os
 from pathlib import Path
 
 from PySide6.QtCore import QMargins, Qt
@@ -19,10 +18,9 @@ from PySide6.QtWidgets import (
     QVBoxLayout, QWidget,
 )
 
-from desktop import audit, org
-from desktop.errors import Refused
-from desktop.records import now
-from desktop.stats import formula as fm, layout, outputs, report as rpt, screening as scr
+from desktop import org
+from desktop.stats import formula as fm, layout, report as rpt, screening as scr
+from desktop.stats.export import write_report
 from desktop.stats.periods import Period, month, quarter, year
 from desktop.ui import ops as opsmod
 from desktop.ui.widgets import ErrorLabel, fill_table, readonly_table
@@ -57,34 +55,8 @@ def compute(db, period: Period, station: str | None) -> dict:
 def export_report(db, period: Period, station: str | None, fmt: str, out: Path, user) -> dict:
     """What `report --format` writes, written atomically and audited (runs on the worker)."""
     data = compute(db, period, station)
-    report = data["report"]
-    try:
-        rpt.verify(report)
-    except rpt.ReconciliationError as exc:
-        raise Refused(f"{exc}。数据存在矛盾（如结案日期早于受理日期），未生成报表，请先运行 check 检查。") from None
-    report["generated_at"] = now()
-    report["generated_by"] = user.name
-    report["fingerprint"] = rpt.fingerprint(report)
-    report["demo"] = bool(report.get("demo"))
-    screening = data["screening"] if fmt != "csv" else None
-    if fmt == "json":
-        report["screening"] = screening
-    monthly = None
-    if fmt == "xlsx" and period.kind != "month":
-        monthly = [m for m in data["monthly"] if period.start_text[:7] <= m["month"] <= period.end_text[:7]]
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-    try:
-        outputs.write(report, fmt, tmp, screening=screening, monthly=monthly)
-        os.replace(tmp, out)
-    except OSError as exc:
-        raise Refused(f"无法写入 {out}：{exc.strerror or exc}") from None
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    with db.atomic():
-        audit.log(db, user.name, "report.export", target="report",
-                  detail={"period": period.label, "format": fmt, "station": station,
-                          "fingerprint": report["fingerprint"]})
+    report = write_report(db, user, data["report"], period, fmt, out, station=station,
+                          screening=data["screening"], monthly=data["monthly"])
     return {"path": str(out), "report": report}
 
 

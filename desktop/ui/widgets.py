@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as _dt
 
-from PySide6.QtCore import QDate, QDateTime, QObject, QEvent, QTime, Qt, Signal
+from PySide6.QtCore import QDate, QDateTime, QObject, QEvent, QTime, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
-    QAbstractItemView, QDateEdit, QDateTimeEdit, QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QWidget,
+    QAbstractItemView, QDateEdit, QDateTimeEdit, QHeaderView, QLabel, QTableWidget, QTableWidgetItem,
 )
 
 from desktop.records import TZ
