@@ -825,23 +825,13 @@ def clear_derived(db, rowid: int) -> None:
     db.conn.execute("delete from case_ngram where rowid = ?", (rowid,))
 
 
-def _derived(db, rowid: int, rec: dict, *, fresh: bool) -> None:
-    """Rebuild the derived index rows of one case (workers, mediators, items, payments, search)."""
-    c = db.conn
-    if not fresh:
-        clear_derived(db, rowid)
+def derived_rows(db, rec: dict, station: str) -> dict:
+    """One case's derived index rows, without the case rowid (which the caller puts in front).
+
+    Shared by single-case writes (`_derived`) and the hub's batched import, so both index alike.
+    """
     workers = rec.get("workers") or []
-    c.executemany("insert into case_workers (case_rowid, idx, name, id_key) values (?,?,?,?)",
-                  [(rowid, i, w["name"], sensitive.blind_index(db, "id_number", w.get("id_number") or ""))
-                   for i, w in enumerate(workers)])
-    if rec.get("mediators"):
-        # copies of the case's station and dates let the by-mediator report read one index
-        station = c.execute("select station from cases where rowid = ?", (rowid,)).fetchone()[0]
-        acc, out = rec.get("acceptance") or {}, rec.get("outcome") or {}
-        c.executemany("insert or ignore into case_mediators (case_rowid, name, role, station, closed_date, outcome,"
-                      " decided_date) values (?,?,?,?,?,?,?)",
-                      [(rowid, m["name"], m["role"], station, out.get("closed_at"), out.get("kind"),
-                        acc.get("decided_at")) for m in rec["mediators"]])
+    acc, out = rec.get("acceptance") or {}, rec.get("outcome") or {}
     items = (rec.get("agreement") or {}).get("items") or []
     paid = [0] * len(items)
     payments = []
@@ -849,17 +839,54 @@ def _derived(db, rowid: int, rec: dict, *, fresh: bool) -> None:
         fen = money.parse_amount(p["amount"])
         if 0 <= p["item"] < len(paid):
             paid[p["item"]] += fen
-        payments.append((rowid, i, p["paid_at"], fen))
-    c.executemany("insert into case_items (case_rowid, idx, category, amount_fen, due_date, paid_fen) values (?,?,?,?,?,?)",
-                  [(rowid, i, it["category"], money.parse_amount(it["amount"]) if it.get("amount") else 0,
-                    it.get("due_date"), paid[i]) for i, it in enumerate(items)])
-    c.executemany("insert into case_payments (case_rowid, idx, paid_at, amount_fen) values (?,?,?,?)", payments)
-    c.executemany("insert into case_followups (case_rowid, idx, at) values (?,?,?)",
-                  [(rowid, i, f["at"]) for i, f in enumerate(rec.get("followups") or [])])
+        payments.append((i, p["paid_at"], fen))
     names = [w["name"] for w in workers] + [rec["employer"]["name"]]
     ids = [sensitive.search_text(db, "id_number", w.get("id_number") or "") for w in workers]
-    c.execute("insert into case_fts (rowid, text) values (?, ?)", (rowid, " ".join(names + [i for i in ids if i])))
-    c.execute("insert into case_ngram (rowid, grams) values (?, ?)", (rowid, ngrams(names)))
+    return {
+        "case_workers": [(i, w["name"], sensitive.blind_index(db, "id_number", w.get("id_number") or ""))
+                         for i, w in enumerate(workers)],
+        # copies of the case's station and dates let the by-mediator report read one index
+        "case_mediators": [(m["name"], m["role"], station, out.get("closed_at"), out.get("kind"),
+                            acc.get("decided_at")) for m in rec.get("mediators") or []],
+        "case_items": [(i, it["category"], money.parse_amount(it["amount"]) if it.get("amount") else 0,
+                        it.get("due_date"), paid[i]) for i, it in enumerate(items)],
+        "case_payments": payments,
+        "case_followups": [(i, f["at"]) for i, f in enumerate(rec.get("followups") or [])],
+        "case_fts": [(" ".join(names + [i for i in ids if i]),)],
+        "case_ngram": [(ngrams(names),)],
+    }
+
+
+DERIVED_INSERT = {
+    "case_workers": "insert into case_workers (case_rowid, idx, name, id_key) values (?,?,?,?)",
+    "case_mediators": "insert or ignore into case_mediators (case_rowid, name, role, station, closed_date, outcome,"
+                      " decided_date) values (?,?,?,?,?,?,?)",
+    "case_items": "insert into case_items (case_rowid, idx, category, amount_fen, due_date, paid_fen)"
+                  " values (?,?,?,?,?,?)",
+    "case_payments": "insert into case_payments (case_rowid, idx, paid_at, amount_fen) values (?,?,?,?)",
+    "case_followups": "insert into case_followups (case_rowid, idx, at) values (?,?,?)",
+    "case_fts": "insert into case_fts (rowid, text) values (?, ?)",
+    "case_ngram": "insert into case_ngram (rowid, grams) values (?, ?)",
+}
+
+
+def insert_derived(db, batch: Iterable[tuple[int, dict]]) -> None:
+    """Insert derived rows for (rowid, derived_rows(...)) pairs, one statement per table."""
+    per_table: dict[str, list] = {t: [] for t in DERIVED_INSERT}
+    for rowid, rows in batch:
+        for table, table_rows in rows.items():
+            per_table[table].extend((rowid, *r) for r in table_rows)
+    for table, rows in per_table.items():
+        if rows:
+            db.conn.executemany(DERIVED_INSERT[table], rows)
+
+
+def _derived(db, rowid: int, rec: dict, *, fresh: bool) -> None:
+    """Rebuild the derived index rows of one case (workers, mediators, items, payments, search)."""
+    if not fresh:
+        clear_derived(db, rowid)
+    station = db.conn.execute("select station from cases where rowid = ?", (rowid,)).fetchone()[0]
+    insert_derived(db, [(rowid, derived_rows(db, rec, station))])
 
 
 def _event(db, station: str, case_id: str, actor: str, action: str, *, at: str | None = None,

@@ -16,6 +16,8 @@ import json
 import re
 import zipfile
 
+import orjson
+
 FORMAT_NAME = "mediation-desk-bundle"
 FORMAT_VERSION = 1
 ENTRY_NAMES = ("manifest.json", "manifest.json.minisig", "payload.age")
@@ -45,7 +47,10 @@ def file_name(station: str, seq: int) -> str:
 
 
 def canonical_json(obj) -> bytes:
-    return json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False).encode("utf-8")
+    """UTF-8, keys sorted, no whitespace — byte-identical to json.dumps(ensure_ascii=False,
+    sort_keys=True, separators=(",", ":")) for our records (no floats travel: money is text),
+    and several times faster; the hub checks every line is exactly this encoding."""
+    return orjson.dumps(obj, option=orjson.OPT_SORT_KEYS)
 
 
 def build_zip(entries: list[tuple[str, bytes]]) -> bytes:

@@ -169,6 +169,46 @@ def hub_of(db) -> dict | None:
     return org.get_setting(db, HUB_SETTING)
 
 
+def build_bundle(records: list[dict], *, signing_key, station: str, station_name: str, role: str, seq: int,
+                 prev_sha256: str | None, created: str, since: str | None, full: bool, recipient: str,
+                 audit_head, calendar_version: str, stats_fingerprint: str | None) -> tuple[bytes, dict]:
+    """Encrypt, describe, sign and pack records; verify the result with the hub's own reader."""
+    import pyrage
+    from pyrage import x25519
+
+    lines = [bundle.canonical_json(r) for r in records]
+    plain = b"\n".join(lines) + (b"\n" if lines else b"")
+    ciphertext = pyrage.encrypt(plain, [x25519.Recipient.from_str(recipient)])
+    counts = {t: 0 for t in bundle.SYNCED}
+    tombstones = {t: 0 for t in bundle.SYNCED}
+    for r in records:
+        counts[r["t"]] += 1
+        tombstones[r["t"]] += r["deleted"]
+    manifest = {
+        "format": bundle.FORMAT_NAME, "version": bundle.FORMAT_VERSION,
+        "station": station, "station_name": station_name, "role": role,
+        "key_id": signing_key.key_id_hex, "seq": seq, "prev_sha256": prev_sha256,
+        "created_at": created, "schema_version": len(MIGRATION_NAMES), "app_version": __version__,
+        "full": bool(full), "counts": counts, "tombstones": tombstones,
+        "payload": {"sha256": bundle.sha256(ciphertext), "size": len(ciphertext),
+                    "plain_sha256": bundle.sha256(plain), "plain_size": len(plain)},
+        "recipient": recipient, "audit_head": audit_head,
+        "period": {"label": created[:7], "since": since, "until": created},
+        "calendar_data_version": calendar_version,
+        "stats_fingerprint": stats_fingerprint,
+    }
+    manifest_bytes = bundle.canonical_json(manifest)
+    sig = signing_key.sign(manifest_bytes, f"timestamp:{created} file:manifest.json station:{station} seq:{seq}")
+    data = bundle.build_zip([("manifest.json", manifest_bytes), ("manifest.json.minisig", sig),
+                             ("payload.age", ciphertext)])
+    # Verify what we are about to hand over with the same reader the hub uses.
+    m_bytes, s_bytes, p_bytes = bundle.read_container(data, max_size=max(len(data), bundle.MAX_BUNDLE_BYTES))
+    keys.verify_minisig(m_bytes, s_bytes, signing_key.key_id, signing_key.private.public_key())
+    if bundle.parse_manifest(m_bytes)["payload"]["sha256"] != bundle.sha256(p_bytes):
+        raise Refused("数据包自检失败：载荷哈希不符")
+    return data, manifest
+
+
 def export_bundle(db, out_dir, actor, *, full: bool = False) -> dict:
     """Write the next bundle into out_dir. Returns {"path", "seq", "counts", "nil", "new_key"}."""
     from desktop.accounts import require
@@ -192,42 +232,15 @@ def export_bundle(db, out_dir, actor, *, full: bool = False) -> dict:
         last = db.conn.execute("select seq, sha256, created_at from sync_bundles_out order by seq desc limit 1").fetchone()
         seq = (last[0] if last else 0) + 1
         records = collect(db, full=full)
-        lines = [bundle.canonical_json(r) for r in records]
-        plain = b"\n".join(lines) + (b"\n" if lines else b"")
-        import pyrage
-        from pyrage import x25519
-
-        ciphertext = pyrage.encrypt(plain, [x25519.Recipient.from_str(hub["recipient"])])
-        counts = {t: 0 for t in bundle.SYNCED}
-        tombstones = {t: 0 for t in bundle.SYNCED}
-        for r in records:
-            counts[r["t"]] += 1
-            tombstones[r["t"]] += r["deleted"]
         created = now()
         period = created[:7]
-        manifest = {
-            "format": bundle.FORMAT_NAME, "version": bundle.FORMAT_VERSION,
-            "station": station, "station_name": profile["name"][:200] or station,
-            "role": "hub" if keys.is_hub(db) else "station",
-            "key_id": sk.key_id_hex, "seq": seq, "prev_sha256": last[1] if last else None,
-            "created_at": created, "schema_version": len(MIGRATION_NAMES), "app_version": __version__,
-            "full": bool(full), "counts": counts, "tombstones": tombstones,
-            "payload": {"sha256": bundle.sha256(ciphertext), "size": len(ciphertext),
-                        "plain_sha256": bundle.sha256(plain), "plain_size": len(plain)},
-            "recipient": hub["recipient"], "audit_head": audit.head(db),
-            "period": {"label": period, "since": last[2] if last else None, "until": created},
-            "calendar_data_version": cases.calendar_for(db).data_version()[:200],
-            "stats_fingerprint": stats_fingerprint(db, period, station),
-        }
-        manifest_bytes = bundle.canonical_json(manifest)
-        sig = sk.sign(manifest_bytes, f"timestamp:{created} file:manifest.json station:{station} seq:{seq}")
-        data = bundle.build_zip([("manifest.json", manifest_bytes), ("manifest.json.minisig", sig),
-                                 ("payload.age", ciphertext)])
-        # Verify what we are about to hand over with the same reader the hub uses.
-        m_bytes, s_bytes, p_bytes = bundle.read_container(data, max_size=max(len(data), bundle.MAX_BUNDLE_BYTES))
-        keys.verify_minisig(m_bytes, s_bytes, sk.key_id, sk.private.public_key())
-        if bundle.parse_manifest(m_bytes)["payload"]["sha256"] != bundle.sha256(p_bytes):
-            raise Refused("数据包自检失败：载荷哈希不符")
+        data, manifest = build_bundle(
+            records, signing_key=sk, station=station, station_name=profile["name"][:200] or station,
+            role="hub" if keys.is_hub(db) else "station", seq=seq, prev_sha256=last[1] if last else None,
+            created=created, since=last[2] if last else None, full=full, recipient=hub["recipient"],
+            audit_head=audit.head(db), calendar_version=cases.calendar_for(db).data_version()[:200],
+            stats_fingerprint=stats_fingerprint(db, period, station))
+        counts = manifest["counts"]
         name = bundle.file_name(station, seq)
         digest = bundle.sha256(data)
         kept = write_atomic(keep, name, data)

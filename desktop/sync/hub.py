@@ -11,21 +11,18 @@ from __future__ import annotations
 import base64
 import datetime as _dt
 import json
-import re
 import sqlite3
 from pathlib import Path
 
-from desktop import accounts, audit, cases, db as dbm, org, roster, sensitive
+from desktop import accounts, audit, cases, db as dbm, org
 from desktop.errors import InputError, Refused
 from desktop.migrations import MIGRATION_NAMES
 from desktop.records import now, today as _today
-from desktop.sync import bundle, keys
+from desktop.sync import bundle, intake, keys
 from desktop.sync.bundle import Rejected
 from desktop.sync.export import immediate, stats_fingerprint
-from desktop.workcal import WorkCalendar
 
-UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-STATION_RE = re.compile(r"[A-Za-z0-9]{1,40}")
+STATION_RE = intake.STATION_RE
 
 
 class BundleRefused(Refused):
@@ -124,238 +121,123 @@ def enrol(db, card: dict, actor, *, expect_fingerprint: str | None = None, repla
 
 # --- import -----------------------------------------------------------------------------------------------
 
-COMMON_KEYS = {"t", "id", "station", "created_at", "updated_at", "rev", "deleted"}
-TABLE_KEYS = {
-    "org": {"profile"},
-    "mediators": {"name", "active", "doc"},
-    "cases": {"case_no", "year", "seq", "archived", "back_entered", "doc"},
-    "case_events": {"case_id", "at", "actor", "action", "reason", "detail"},
-    "calendar_overrides": {"date", "is_workday", "note"},
-}
-
-
-def _flag(v) -> bool:
-    return v in (0, 1) and not isinstance(v, bool)
-
-
-def _short_str(v, n=40) -> bool:
-    return isinstance(v, str) and 0 < len(v) <= n
-
-
-class _Plan:
-    """Checked records, ready to write; built without writing anything."""
-
-    def __init__(self):
-        self.rows: dict[str, list[dict]] = {t: [] for t in bundle.SYNCED}
-        self.counts = {t: 0 for t in bundle.SYNCED}
-        self.tombstones = {t: 0 for t in bundle.SYNCED}
-
-
-def _station_calendar(db, station: str, incoming: list[dict]) -> WorkCalendar:
-    overrides: dict[str, tuple[int, int, int]] = {}  # date -> (rev, deleted, is_workday)
-    if station == org.station_id(db):
-        src = "calendar_overrides"
-    else:
-        src = "sync_calendar_overrides"
-    for d, rev, deleted, wd in db.conn.execute(
-            f"select date, rev, deleted, is_workday from {src} where station = ?", (station,)):
-        overrides[d] = (rev, deleted, wd)
-    for r in incoming:
-        if r["station"] == station:
-            cur = overrides.get(r["date"])
-            if cur is None or r["rev"] > cur[0]:
-                overrides[r["date"]] = (r["rev"], r["deleted"], r["is_workday"])
-    return WorkCalendar({_dt.date.fromisoformat(d): bool(v[2]) for d, v in overrides.items() if not v[1]})
-
-
-def _check_records(db, plain: bytes, manifest: dict, fail) -> _Plan:
-    plan = _Plan()
+def _context(db, manifest: dict, calendar_records: list[tuple[int, dict]]) -> intake.Context:
     sender = manifest["station"]
-    own = org.station_id(db)
-    direct = {r[0] for r in db.conn.execute("select station from sync_stations")}
     origins = dict(db.conn.execute("select station, via from sync_origins").fetchall())
+    # Holiday overrides per station: what the hub holds, with the bundle's own overrides applied
+    # (highest revision wins), so the case checks compute deadlines as the station did.
+    stations = {sender} | {s for s, via in origins.items() if via == sender} | {r["station"] for _n, r in calendar_records}
+    state: dict[str, dict[str, tuple[int, int, int]]] = {s: {} for s in stations}
+    marks = ",".join("?" * len(stations))
+    for st, d, rev, deleted, wd in db.conn.execute(
+            f"select station, date, rev, deleted, is_workday from sync_calendar_overrides where station in ({marks})",
+            sorted(stations)):
+        state[st][d] = (rev, deleted, wd)
+    for n, r in calendar_records:
+        intake.check_calendar_override(r, n)
+        cur = state[r["station"]].get(r["date"])
+        if cur is None or r["rev"] > cur[0]:
+            state[r["station"]][r["date"]] = (r["rev"], r["deleted"], r["is_workday"])
+    data_key, index_key = intake.sealing_handle(db)
+    return intake.Context(
+        sender=sender, role=manifest["role"], own=org.station_id(db),
+        direct=frozenset(r[0] for r in db.conn.execute("select station from sync_stations")), origins=origins,
+        overrides={s: {d: v[2] for d, v in o.items() if not v[1]} for s, o in state.items()},
+        check_today=_today() + _dt.timedelta(days=1), today=_today(), data_key=data_key, index_key=index_key)
+
+
+def _check_records(db, plain: bytes, manifest: dict, fail, *, parallel: bool | None = None) -> intake.Prepared:
     lines = plain.split(b"\n") if plain else []
     if lines and lines[-1] == b"":
         lines.pop()
-    parsed = []
-    for n, line in enumerate(lines, start=1):
-        try:
-            r = bundle.strict_loads(line, max_bytes=bundle.MAX_LINE_BYTES, max_depth=None)
-        except bundle.JSONProblem as exc:
-            fail("记录", f"第{n}条记录 {exc}")
-        if not isinstance(r, dict) or r.get("t") not in TABLE_KEYS:
-            fail("记录", f"第{n}条记录不是已知表的记录")
-        t = r["t"]
-        if set(r) != COMMON_KEYS | TABLE_KEYS[t]:
-            fail("记录", f"第{n}条记录（{t}）字段不符")
-        if not (isinstance(r["id"], str) and UUID_RE.fullmatch(r["id"]) and isinstance(r["station"], str)
-                and STATION_RE.fullmatch(r["station"]) and _short_str(r["created_at"]) and _short_str(r["updated_at"])
-                and isinstance(r["rev"], int) and not isinstance(r["rev"], bool) and 1 <= r["rev"] < 2**53
-                and _flag(r["deleted"])):
-            fail("记录", f"第{n}条记录（{t}）的标识、站点、时间、版本或删除标记无效")
-        st = r["station"]
-        if manifest["role"] == "station":
-            if st != sender:
-                fail("记录", f"第{n}条记录属于站点 {st}，不是数据包的发出站点（站点只能上报自己的记录）")
-        elif st != sender and (st == own or st in direct or origins.get(st, sender) != sender):
-            fail("记录", f"第{n}条记录属于站点 {st}，该站点已直接登记在本汇总端或经其他汇总端上报")
-        parsed.append((n, r))
-        plan.counts[t] += 1
-        plan.tombstones[t] += r["deleted"]
+    try:
+        calendar_records = intake.calendar_lines(lines)
+        for n, r in calendar_records:
+            intake.check_common(r, n, intake.Context(sender=manifest["station"], role="hub", own=""))
+        ctx = _context(db, manifest, calendar_records)
+        plan = intake.prepare_all(lines, ctx, db, parallel=parallel)
+    except intake.RecordProblem as exc:
+        fail("记录", exc.message)
     if plan.counts != manifest["counts"] or plan.tombstones != manifest["tombstones"]:
         fail("记录", f"各表记录数与清单不符（清单 {manifest['counts']}，实有 {plan.counts}）")
-    overrides = [r for _n, r in parsed if r["t"] == "calendar_overrides"]
-    for n, r in (x for x in parsed if x[1]["t"] == "calendar_overrides"):
-        try:
-            _dt.date.fromisoformat(r["date"]) if isinstance(r["date"], str) and len(r["date"]) == 10 else 1 / 0
-        except (ValueError, ZeroDivisionError):
-            fail("记录", f"第{n}条记录（节假日调整）日期无效")
-        if not _flag(r["is_workday"]) or not isinstance(r["note"], str) or len(r["note"]) > 200:
-            fail("记录", f"第{n}条记录（节假日调整）字段无效")
-    cals: dict[str, WorkCalendar] = {}
-    check_today = _today() + _dt.timedelta(days=1)  # a station's clock may run a little ahead
-    for n, r in parsed:
-        t = r["t"]
-        if t == "cases":
-            if not (_short_str(r["case_no"], 60) and isinstance(r["year"], int) and not isinstance(r["year"], bool)
-                    and (r["seq"] is None or (isinstance(r["seq"], int) and not isinstance(r["seq"], bool)))
-                    and _flag(r["archived"]) and _flag(r["back_entered"])):
-                fail("记录", f"第{n}条记录（案件 {str(r['case_no'])[:60]}）字段无效")
-            cal = cals.get(r["station"])
-            if cal is None:
-                cal = cals[r["station"]] = _station_calendar(db, r["station"], overrides)
-            rec, problems = cases.check_record(r["doc"], today=check_today, cal=cal)
-            if problems:
-                fail("记录", f"第{n}条记录（案件 {r['case_no']}）未通过案件规则检查：{'；'.join(problems.messages()[:3])}")
-            if rec.get("case_no") != r["case_no"]:
-                fail("记录", f"第{n}条记录（案件 {r['case_no']}）案号与记录内容不符")
-            if cases.comp_year(rec) != r["year"]:
-                fail("记录", f"第{n}条记录（案件 {r['case_no']}）年份与收到申请的日期不符")
-            r["doc"] = rec
-            r["_cal"] = cal
-        elif t == "mediators":
-            if not (isinstance(r["name"], str) and _flag(r["active"]) and isinstance(r["doc"], dict)):
-                fail("记录", f"第{n}条记录（调解员）字段无效")
-            try:
-                m = roster.check_mediator(r["doc"])
-            except InputError as exc:
-                fail("记录", f"第{n}条记录（调解员 {r['name'][:20]}）未通过名册规则检查：{'；'.join(exc.messages[:3])}")
-            if m["name"] != r["name"]:
-                fail("记录", f"第{n}条记录（调解员）姓名与记录内容不符")
-            r["doc"] = m
-        elif t == "org":
-            prof = r["profile"]
-            if not isinstance(prof, dict):
-                fail("记录", f"第{n}条记录（组织信息）应为对象")
-            try:
-                org.validate_profile({k: v for k, v in prof.items() if k not in ("demo", "station")})
-            except InputError as exc:
-                fail("记录", f"第{n}条记录（组织信息）{'；'.join(exc.messages[:3])}")
-        elif t == "case_events":
-            if not (isinstance(r["case_id"], str) and UUID_RE.fullmatch(r["case_id"]) and _short_str(r["at"])
-                    and _short_str(r["actor"], 100) and _short_str(r["action"], 60)
-                    and (r["reason"] is None or (isinstance(r["reason"], str) and len(r["reason"]) <= 4000))
-                    and isinstance(r["detail"], dict) and len(json.dumps(r["detail"])) <= 64 * 1024):
-                fail("记录", f"第{n}条记录（案件经过）字段无效")
-        plan.rows[t].append(r)
-    # An id may never move between stations (a station cannot overwrite another's records).
-    for t, rows in plan.rows.items():
+    # One record per id and table; an id may never move between stations (a station cannot
+    # overwrite another's records).
+    groups = {"cases": plan.cases, **plan.simple}
+    for t, rows in groups.items():
+        ids = [r[0] for r in rows]
+        if len(set(ids)) != len(ids):
+            fail("记录", f"同一数据包中{_TABLE_CN[t]}记录的标识重复")
         table = "sync_calendar_overrides" if t == "calendar_overrides" else t
         for i in range(0, len(rows), 500):
             chunk = rows[i:i + 500]
             existing = dict(db.conn.execute(
                 f"select id, station from {table} where id in ({','.join('?' * len(chunk))})",
-                [r["id"] for r in chunk]).fetchall())
+                [r[0] for r in chunk]).fetchall())
             for r in chunk:
-                if r["id"] in existing and existing[r["id"]] != r["station"]:
-                    fail("记录", f"记录 {r['id']} 在本汇总端属于站点 {existing[r['id']]}，数据包却标为 {r['station']}")
+                if r[0] in existing and existing[r[0]] != r[1]:
+                    fail("记录", f"记录 {r[0]} 在本汇总端属于站点 {existing[r[0]]}，数据包却标为 {r[1]}")
     return plan
 
 
-def _apply(db, plan: _Plan) -> dict:
+_TABLE_CN = {"org": "组织信息", "mediators": "调解员", "cases": "案件", "case_events": "案件经过",
+             "calendar_overrides": "节假日调整"}
+
+
+def _existing(c, table: str, ids: list[str]) -> dict:
+    out = {}
+    for i in range(0, len(ids), 500):
+        chunk = ids[i:i + 500]
+        out.update({r[0]: (r[1], r[2]) for r in c.execute(
+            f"select id, rowid, rev from {table} where id in ({','.join('?' * len(chunk))})", chunk)})
+    return out
+
+
+def _apply(db, plan: intake.Prepared) -> dict:
+    """Write the checked rows: new ones inserted, higher revisions replace, the rest left alone.
+
+    One statement per table and kind (executemany); new cases get their rowids assigned here,
+    inside the write transaction, so their derived rows can be written in bulk too."""
     applied = {t: {"new": 0, "updated": 0, "unchanged": 0} for t in bundle.SYNCED}
     c = db.conn
 
-    def existing(table, rows):
-        out = {}
-        for i in range(0, len(rows), 500):
-            chunk = rows[i:i + 500]
-            out.update({r[0]: (r[1], r[2]) for r in c.execute(
-                f"select id, rowid, rev from {table} where id in ({','.join('?' * len(chunk))})",
-                [r["id"] for r in chunk])})
-        return out
-
-    def simple(table, rows, cols, values):
-        have = existing(table, rows)
-        keys_ = ["id", "station", "created_at", "updated_at", "rev", "deleted", *cols, "dirty"]
-        ins = f"insert into {table} ({', '.join(keys_)}) values ({', '.join('?' * len(keys_))})"
-        upd = f"update {table} set {', '.join(k + ' = ?' for k in keys_[1:])} where id = ?"
-        stat = applied["calendar_overrides" if table == "sync_calendar_overrides" else table]
+    def split(table, rows):
+        have = _existing(c, table, [r[0] for r in rows])
+        new, upd = [], []
         for r in rows:
-            vals = [r["station"], r["created_at"], r["updated_at"], r["rev"], r["deleted"], *values(r), 0]
-            old = have.get(r["id"])
+            old = have.get(r[0])
             if old is None:
-                c.execute(ins, [r["id"], *vals])
-                stat["new"] += 1
-                have[r["id"]] = (None, r["rev"])
-            elif r["rev"] > old[1]:
-                c.execute(upd, [*vals, r["id"]])
-                stat["updated"] += 1
-                have[r["id"]] = (old[0], r["rev"])
-            else:
-                stat["unchanged"] += 1
+                new.append(r)
+            elif r[2] > old[1]:
+                upd.append((old[0], r))
+        return new, upd
 
-    simple("org", plan.rows["org"], ["profile"], lambda r: [json.dumps(r["profile"], ensure_ascii=False)])
-    simple("mediators", plan.rows["mediators"], ["name", "active", "doc"],
-           lambda r: [r["name"], r["active"], json.dumps(_seal_mediator(db, r["doc"]), ensure_ascii=False)])
-    simple("case_events", plan.rows["case_events"], ["case_id", "at", "actor", "action", "reason", "detail"],
-           lambda r: [r["case_id"], r["at"], r["actor"], r["action"], r["reason"],
-                      json.dumps(r["detail"], ensure_ascii=False)])
-    simple("sync_calendar_overrides", plan.rows["calendar_overrides"], ["date", "is_workday", "note"],
-           lambda r: [r["date"], r["is_workday"], r["note"]])
+    for t, rows in plan.simple.items():
+        table = "sync_calendar_overrides" if t == "calendar_overrides" else t
+        cols = intake.SIMPLE_COLS[t]
+        new, upd = split(table, rows)
+        c.executemany(f"insert into {table} (id, {', '.join(cols)}) values ({', '.join('?' * (len(cols) + 1))})",
+                      [(r[0], *r[3]) for r in new])
+        c.executemany(f"update {table} set {', '.join(k + ' = ?' for k in cols)} where rowid = ?",
+                      [(*r[3], rowid) for rowid, r in upd])
+        applied[t].update(new=len(new), updated=len(upd), unchanged=len(rows) - len(new) - len(upd))
 
-    rows = plan.rows["cases"]
-    have = existing("cases", rows)
-    today = _today()
-    stat = applied["cases"]
-    for r in rows:
-        old = have.get(r["id"])
-        if old is not None and r["rev"] <= old[1]:
-            stat["unchanged"] += 1
-            continue
-        rec = r["doc"]
-        comp = cases.computed(rec, r["_cal"], today)
-        cols = cases.index_columns(rec, comp)
-        row = {"station": r["station"], "created_at": r["created_at"], "updated_at": r["updated_at"],
-               "rev": r["rev"], "deleted": r["deleted"], "dirty": 0, "case_no": r["case_no"], "year": r["year"],
-               "seq": r["seq"], "doc": json.dumps(cases.seal_record(db, rec), ensure_ascii=False, separators=(",", ":")),
-               "back_entered": r["back_entered"], "archived": r["archived"], **cols}
-        if old is None:
-            keys_ = ["id", *row]
-            rowid = c.execute(f"insert into cases ({', '.join(keys_)}) values ({', '.join('?' * len(keys_))})",
-                              [r["id"], *row.values()]).lastrowid
-            fresh = True
-            stat["new"] += 1
-        else:
-            rowid = old[0]
-            c.execute(f"update cases set {', '.join(k + ' = ?' for k in row)} where rowid = ?", [*row.values(), rowid])
-            fresh = False
-            stat["updated"] += 1
-        have[r["id"]] = (rowid, r["rev"])
-        if r["deleted"]:
-            if not fresh:
-                cases.clear_derived(db, rowid)
-        else:
-            cases.rebuild_derived(db, rowid, rec, fresh=fresh)
+    cols = intake.CASE_COLS
+    new, upd = split("cases", plan.cases)
+    first = (c.execute("select max(rowid) from cases").fetchone()[0] or 0) + 1
+    c.executemany(f"insert into cases (rowid, id, {', '.join(cols)}) values ({', '.join('?' * (len(cols) + 2))})",
+                  [(first + i, r[0], *r[3]) for i, r in enumerate(new)])
+    c.executemany(f"update cases set {', '.join(k + ' = ?' for k in cols)} where rowid = ?",
+                  [(*r[3], rowid) for rowid, r in upd])
+    if upd:  # replaced (or voided) cases lose their old derived rows
+        old = [(rowid,) for rowid, _r in upd]
+        for table in cases.DERIVED_TABLES:
+            c.executemany(f"delete from {table} where case_rowid = ?", old)
+        c.executemany("delete from case_fts where rowid = ?", old)
+        c.executemany("delete from case_ngram where rowid = ?", old)
+    cases.insert_derived(db, [(first + i, r[4]) for i, r in enumerate(new) if r[4] is not None]
+                         + [(rowid, r[4]) for rowid, r in upd if r[4] is not None])
+    applied["cases"].update(new=len(new), updated=len(upd), unchanged=len(plan.cases) - len(new) - len(upd))
     return applied
-
-
-def _seal_mediator(db, m: dict) -> dict:
-    m = dict(m)
-    for f in sensitive.MEDIATOR_FIELDS:
-        if m.get(f):
-            m[f] = sensitive.seal(db, f, m[f])
-    return m
 
 
 def import_bundle(db, path, actor, *, max_size: int = bundle.MAX_BUNDLE_BYTES) -> dict:
@@ -443,7 +325,7 @@ def import_bundle(db, path, actor, *, max_size: int = bundle.MAX_BUNDLE_BYTES) -
             applied = _apply(db, plan)
             if manifest["role"] == "hub":
                 db.conn.executemany("insert or ignore into sync_origins (station, via) values (?, ?)",
-                                    [(s, station) for s in {r["station"] for rows in plan.rows.values() for r in rows}
+                                    [(s, station) for s in {r[1] for rows in (plan.cases, *plan.simple.values()) for r in rows}
                                      if s != station])
             db.conn.execute(
                 "insert into sync_bundles_in (station, seq, sha256, file_name, created_at, period, full, imported_at,"
