@@ -1,8 +1,14 @@
 """Bundle benchmarks (issue 5), each beside a baseline measured in the same run.
 
-1. Export of N changed cases (goal: 10,000 in ≤ 2 s).
-2. Hub import of B bundles × C cases (goal: 200 × 5,000) beside a raw SQLite upsert of the same
-   rows (id-keyed INSERT … ON CONFLICT into a bare table; goal ≤ 3×).
+1. Export of N changed cases (goal: 10,000 in ≤ 2 s), beside a plain JSON Lines dump.
+2. Hub import of B bundles × C cases (goal: 200 × 5,000 ≤ 3× a raw SQLite upsert of the same rows).
+   B stations each send one bundle of C cases with their history events, mediators and profile (a
+   district's first collection: 200 × 5,000 = 1,000,000 cases end up at the hub). The station data
+   is one demo station's records re-labelled per station (own station id, record ids and signing
+   key), so every bundle is genuine: signed, encrypted to the hub, and checked record by record.
+   Baseline: every row of every bundle (cases, events, mediators, profile) upserted by id into a
+   bare table per record type — INSERT … ON CONFLICT DO UPDATE, same journal settings, one
+   transaction per bundle, rows prepared before the clock starts.
 
     .venv/bin/python bench/bench_sync.py [--export-cases 10000] [--bundles 200] [--cases 5000]
 """
@@ -10,6 +16,7 @@
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import os
 import sqlite3
@@ -21,82 +28,146 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
+def relabel(records: list[dict], station: str, i: int) -> list[dict]:
+    """The same records as station i's: ids keep their random tail, their first 8 digits become i."""
+    def rid(x: str) -> str:
+        return f"{i:08x}{x[8:]}"
+
+    out = []
+    for r in records:
+        r = dict(r, id=rid(r["id"]), station=station)
+        if r["t"] == "case_events":
+            r["case_id"] = rid(r["case_id"])
+        out.append(r)
+    return out
+
+
+RAW_COLS = {
+    "org": ("station", "created_at", "updated_at", "rev", "deleted", "profile"),
+    "mediators": ("station", "created_at", "updated_at", "rev", "deleted", "name", "active", "doc"),
+    "cases": ("station", "created_at", "updated_at", "rev", "deleted", "case_no", "year", "seq", "archived",
+              "back_entered", "doc"),
+    "case_events": ("station", "created_at", "updated_at", "rev", "deleted", "case_id", "at", "actor", "action",
+                    "reason", "detail"),
+    "calendar_overrides": ("station", "created_at", "updated_at", "rev", "deleted", "date", "is_workday", "note"),
+}
+
+
+def raw_rows(records: list[dict]) -> dict[str, list[tuple]]:
+    rows: dict[str, list[tuple]] = {t: [] for t in RAW_COLS}
+    for r in records:
+        rows[r["t"]].append((r["id"], *(json.dumps(r[c], ensure_ascii=False) if isinstance(r[c], (dict, list))
+                                         else r[c] for c in RAW_COLS[r["t"]])))
+    return rows
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--export-cases", type=int, default=10000)
     ap.add_argument("--bundles", type=int, default=200)
     ap.add_argument("--cases", type=int, default=5000)
+    ap.add_argument("--skip-export", action="store_true")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-sync-"))
     os.environ["MEDIATION_DESK_HOME"] = str(tmp / "home")
-    from desktop import accounts, db as dbm, demo
-    from desktop.sync import bundle, export, hub, keys
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    # --- export ---------------------------------------------------------------------------------------
-    st = dbm.open_database(tmp / "station.sqlite", create=True)
-    actor = demo.create_demo_station(st, seed=1)
-    t = time.perf_counter()
-    demo.fill(st, args.export_cases, seed=1, actor=actor)
-    fill_s = time.perf_counter() - t
-    hub.hub_init(tmp / "hub.sqlite", "基准汇总端", "330481", "hadmin", "hubpass123")
-    h = dbm.open_database(tmp / "hub.sqlite")
-    hu = accounts.authenticate(h, "hadmin", "hubpass123")
-    hub.enrol(h, keys.station_card(st), hu)
-    export.join(st, keys.hub_card(h), actor)
+    from desktop import accounts, audit, db as dbm, demo
+    from desktop.records import now
+    from desktop.sync import bundle, export, hub, intake, keys
+
     out = tmp / "usb"
     out.mkdir()
-    t = time.perf_counter()
-    r = export.export_bundle(st, out, actor)
-    export_s = time.perf_counter() - t
-    size = os.path.getsize(r["path"])
-    # baseline: the same rows read and written as JSON Lines, nothing else
-    t = time.perf_counter()
-    with open(tmp / "plain.jsonl", "wb") as f:
-        for row in st.conn.execute("select id, doc from cases"):
-            f.write(json.dumps({"id": row[0], "doc": json.loads(row[1])}, ensure_ascii=False).encode() + b"\n")
-    plain_s = time.perf_counter() - t
-    print(f"export: {r['counts']['cases']} cases + {r['counts']['case_events']} events in {export_s:.2f} s "
-          f"({size / 1e6:.1f} MB bundle; goal ≤ 2 s) — plain JSON Lines dump of the cases {plain_s:.2f} s "
-          f"(×{export_s / plain_s:.1f}); demo fill {fill_s:.1f} s")
+    # --- export ---------------------------------------------------------------------------------------
+    if not args.skip_export:
+        st = dbm.open_database(tmp / "station.sqlite", create=True)
+        actor = demo.create_demo_station(st, seed=1)
+        t = time.perf_counter()
+        demo.fill(st, args.export_cases, seed=1, actor=actor)
+        fill_s = time.perf_counter() - t
+        hub.hub_init(tmp / "hub0.sqlite", "基准汇总端", "330481", "hadmin", "hubpass123")
+        h0 = dbm.open_database(tmp / "hub0.sqlite")
+        accounts.authenticate(h0, "hadmin", "hubpass123")
+        export.join(st, keys.hub_card(h0), actor)
+        t = time.perf_counter()
+        r = export.export_bundle(st, out, actor)
+        export_s = time.perf_counter() - t
+        size = os.path.getsize(r["path"])
+        t = time.perf_counter()  # baseline: the same cases read and written as JSON Lines, nothing else
+        with open(tmp / "plain.jsonl", "wb") as f:
+            for row in st.conn.execute("select id, doc from cases"):
+                f.write(json.dumps({"id": row[0], "doc": json.loads(row[1])}, ensure_ascii=False).encode() + b"\n")
+        plain_s = time.perf_counter() - t
+        print(f"export: {r['counts']['cases']} cases + {r['counts']['case_events']} events in {export_s:.2f} s "
+              f"({size / 1e6:.1f} MB bundle; goal ≤ 2 s) — plain JSON Lines dump of the cases {plain_s:.2f} s "
+              f"(×{export_s / plain_s:.1f}); demo fill {fill_s:.1f} s", flush=True)
 
     # --- hub import -----------------------------------------------------------------------------------
-    # One station's cases are re-sent as B bundles of C cases each: the station edits a slice, exports.
     src = dbm.open_database(tmp / "src.sqlite", create=True)
     sa = demo.create_demo_station(src, seed=2)
     demo.fill(src, args.cases, seed=2, actor=sa)
-    hub.enrol(h, keys.station_card(src), hu)
-    export.join(src, keys.hub_card(h), sa)
+    records = export.collect(src, full=True)
+    hub.hub_init(tmp / "hub.sqlite", "基准汇总端", "330481", "hadmin", "hubpass123")
+    h = dbm.open_database(tmp / "hub.sqlite")
+    hu = accounts.authenticate(h, "hadmin", "hubpass123")
+    recipient = keys.age_recipient(h)
+    created = now()
+    t = time.perf_counter()
     paths = []
-    t = time.perf_counter()
     for i in range(args.bundles):
-        if i:  # every bundle after the first carries C changed cases (revisions grow)
-            src.conn.execute("update cases set rev = rev + 1, dirty = 1")
-            src.conn.commit()
-        paths.append(export.export_bundle(src, out, sa)["path"])
-    print(f"prepared {args.bundles} bundles × {args.cases} cases in {time.perf_counter() - t:.1f} s")
+        station = f"BENCH{i:05d}"
+        priv = Ed25519PrivateKey.generate()
+        sk = keys.SigningKey(priv, os.urandom(8))
+        card = {"type": keys.STATION_CARD, "version": 1, "station": station, "role": "station",
+                "name": f"基准站点{i}", "region": "330481", "kind": "township", "public_key": sk.public_blob(),
+                "key_id": sk.key_id_hex, "fingerprint": keys.fingerprint(base64.b64decode(sk.public_blob())),
+                "last_seq": 0, "created_at": created}
+        hub.enrol(h, card, hu)
+        data, _m = export.build_bundle(
+            relabel(records, station, i + 1), signing_key=sk, station=station, station_name=card["name"],
+            role="station", seq=1, prev_sha256=None, created=created, since=None, full=False, recipient=recipient,
+            audit_head=audit.head(src), calendar_version="bench", stats_fingerprint=None)
+        p = out / bundle.file_name(station, 1)
+        p.write_bytes(data)
+        paths.append(p)
+    per = {t_: sum(1 for r in records if r["t"] == t_) for t_ in RAW_COLS}
+    print(f"prepared {args.bundles} bundles × ({per['cases']} cases + {per['case_events']} events + "
+          f"{per['mediators']} mediators + {per['org']} profile) in {time.perf_counter() - t:.1f} s", flush=True)
+    intake._pool().submit(int, 0).result()  # the worker process is started once per program
     t = time.perf_counter()
-    for p in paths:
-        hub.import_bundle(h, p, hu, max_size=bundle.MAX_BUNDLE_BYTES)
+    lap = t
+    for k, p in enumerate(paths, start=1):
+        res = hub.import_bundle(h, p, hu)
+        assert res["status"] == "imported" and res["applied"]["cases"]["new"] == per["cases"], res
+        if k % 20 == 0:
+            print(f"  {k} bundles imported, last 20 in {time.perf_counter() - lap:.1f} s", flush=True)
+            lap = time.perf_counter()
     import_s = time.perf_counter() - t
-    rows = args.bundles * args.cases
+    held = h.conn.execute("select count(*) from cases").fetchone()[0]
+    rows = args.bundles * len(records)
 
-    # baseline: the same case rows upserted by id into a bare table, one transaction per bundle
-    rawdb = sqlite3.connect(tmp / "raw.sqlite")
+    # baseline: the same rows upserted by id into bare tables, one transaction per bundle
+    rawdb = sqlite3.connect(tmp / "raw.sqlite", isolation_level=None)
     rawdb.execute("pragma journal_mode=wal")
     rawdb.execute("pragma synchronous=full")
-    rawdb.execute("create table cases (id text primary key, station text, rev integer, doc text)")
-    docs = [(r[0], r[1], r[2], r[3]) for r in src.conn.execute("select id, station, rev, doc from cases")]
-    t = time.perf_counter()
+    for t_, cols in RAW_COLS.items():
+        rawdb.execute(f"create table {t_} (id text primary key, {', '.join(cols)})")
+    raw_s = 0.0
     for i in range(args.bundles):
-        with rawdb:
+        prepared = raw_rows(relabel(records, f"BENCH{i:05d}", i + 1))
+        t = time.perf_counter()
+        rawdb.execute("begin")
+        for t_, cols in RAW_COLS.items():
             rawdb.executemany(
-                "insert into cases (id, station, rev, doc) values (?,?,?,?) on conflict(id) do update set"
-                " rev = excluded.rev, doc = excluded.doc where excluded.rev > cases.rev",
-                [(a, b, c + i, d) for a, b, c, d in docs])
-    raw_s = time.perf_counter() - t
-    print(f"hub import: {args.bundles} × {args.cases} = {rows} case rows (+ their events) in {import_s:.1f} s "
-          f"({rows / import_s:,.0f} cases/s) — raw SQLite upsert of the same rows {raw_s:.2f} s "
-          f"({rows / raw_s:,.0f}/s): ×{import_s / raw_s:.1f} (goal ≤ 3×)")
+                f"insert into {t_} (id, {', '.join(cols)}) values ({', '.join('?' * (len(cols) + 1))})"
+                f" on conflict(id) do update set {', '.join(f'{c} = excluded.{c}' for c in cols)}"
+                f" where excluded.rev > {t_}.rev", prepared[t_])
+        rawdb.execute("commit")
+        raw_s += time.perf_counter() - t
+    print(f"hub import: {args.bundles} bundles × {per['cases']} cases = {held:,} cases at the hub, {rows:,} rows "
+          f"in all, {import_s:.1f} s ({held / import_s:,.0f} cases/s, {import_s / args.bundles:.2f} s per bundle) — "
+          f"raw SQLite upsert of the same rows {raw_s:.1f} s: ×{import_s / raw_s:.2f} (goal ≤ 3×)", flush=True)
+    intake.shutdown_pool()
 
 
 if __name__ == "__main__":

@@ -44,9 +44,14 @@ def parse_amount(value: str | int | Decimal) -> int:
     return int(amount * 100)
 
 
+_CANONICAL = re.compile(r"[0-9]{1,13}(?:\.[0-9]{1,2})?")
+
+
 def _parse_text(value: str) -> Decimal:
+    if _CANONICAL.fullmatch(value):  # the stored form ("12000.00"): nothing to fold or strip
+        return Decimal(value)
     # NFKC folds full-width digits, comma and ￥ typed with a Chinese input method.
-    s = re.sub(r"\s+", "", unicodedata.normalize("NFKC", value))
+    s = "".join(unicodedata.normalize("NFKC", value).split())
     s = s.removeprefix("¥")
     if not s:
         raise FieldError("金额不能为空")

@@ -7,7 +7,6 @@ rest plugs in here (a codec attached to the database handle) without touching an
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 import re
@@ -86,7 +85,7 @@ def blind_index(db, kind: str, value: str) -> str:
     """A keyed hash for exact lookups (same worker twice, search by full ID) without the value."""
     if not value:
         return ""
-    return hmac.new(_index_key(db), f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()[:32]
+    return hmac.digest(_index_key(db), f"{kind}:{value}".encode(), "sha256").hex()[:32]
 
 
 def search_text(db, kind: str, value: str) -> str:

@@ -1,9 +1,10 @@
 """The hub: set-up, enrolment of stations, the fail-closed import, and what the hub can tell.
 
 Import checks run in the issue's order — size, ZIP structure, manifest, known station and key,
-signature, sequence, payload hash, decryption, every record — reading the database only. Then
-one transaction upserts by record id keeping the highest revision, applies tombstones, rebuilds
-the derived rows and writes the import-log row. Any failure writes nothing.
+signature, sequence, payload hash, decryption — reading the database only. Then one transaction
+checks every record (in parts, on every core: `intake`), upserts each clean part by record id
+keeping the highest revision, applies tombstones, rebuilds the derived rows and writes the
+import-log row; any failed check rolls the whole transaction back, so a failure writes nothing.
 """
 
 from __future__ import annotations
@@ -146,26 +147,21 @@ def _context(db, manifest: dict, calendar_records: list[tuple[int, dict]]) -> in
         check_today=_today() + _dt.timedelta(days=1), today=_today(), data_key=data_key, index_key=index_key)
 
 
-def _check_records(db, plain: bytes, manifest: dict, fail, *, parallel: bool | None = None) -> intake.Prepared:
+def _payload_lines(plain: bytes) -> list[bytes]:
     lines = plain.split(b"\n") if plain else []
     if lines and lines[-1] == b"":
         lines.pop()
-    try:
-        calendar_records = intake.calendar_lines(lines)
-        for n, r in calendar_records:
-            intake.check_common(r, n, intake.Context(sender=manifest["station"], role="hub", own=""))
-        ctx = _context(db, manifest, calendar_records)
-        plan = intake.prepare_all(lines, ctx, db, parallel=parallel)
-    except intake.RecordProblem as exc:
-        fail("记录", exc.message)
-    if plan.counts != manifest["counts"] or plan.tombstones != manifest["tombstones"]:
-        fail("记录", f"各表记录数与清单不符（清单 {manifest['counts']}，实有 {plan.counts}）")
-    # One record per id and table; an id may never move between stations (a station cannot
-    # overwrite another's records).
-    groups = {"cases": plan.cases, **plan.simple}
-    for t, rows in groups.items():
-        ids = [r[0] for r in rows]
-        if len(set(ids)) != len(ids):
+    return lines
+
+
+def _check_ids(db, part: intake.Prepared, seen: dict, fail) -> None:
+    """One record per id and table in a bundle; an id may never move between stations (a station
+    cannot overwrite another's records)."""
+    for t, rows in (("cases", part.cases), *part.simple.items()):
+        ids = seen.setdefault(t, set())
+        before = len(ids)
+        ids.update(r[0] for r in rows)
+        if len(ids) - before != len(rows):
             fail("记录", f"同一数据包中{_TABLE_CN[t]}记录的标识重复")
         table = "sync_calendar_overrides" if t == "calendar_overrides" else t
         for i in range(0, len(rows), 500):
@@ -176,7 +172,33 @@ def _check_records(db, plain: bytes, manifest: dict, fail, *, parallel: bool | N
             for r in chunk:
                 if r[0] in existing and existing[r[0]] != r[1]:
                     fail("记录", f"记录 {r[0]} 在本汇总端属于站点 {existing[r[0]]}，数据包却标为 {r[1]}")
-    return plan
+
+
+def _check_and_apply(db, lines: list[bytes], ctx: intake.Context, manifest: dict, fail,
+                     *, parallel: bool | None = None) -> tuple[dict, set]:
+    """Inside the import transaction: check the records part by part, writing each clean part
+    while the next is still being checked. Any problem raises, and the caller's transaction is
+    rolled back, so a bundle is written whole or not at all."""
+    applied = {t: {"new": 0, "updated": 0, "unchanged": 0} for t in bundle.SYNCED}
+    counts = {t: 0 for t in bundle.SYNCED}
+    tombstones = {t: 0 for t in bundle.SYNCED}
+    seen: dict[str, set] = {}
+    stations: set[str] = set()
+    try:
+        for part in intake.prepare_parts(lines, ctx, db, parallel=parallel):
+            _check_ids(db, part, seen, fail)
+            for t in bundle.SYNCED:
+                counts[t] += part.counts[t]
+                tombstones[t] += part.tombstones[t]
+            stations.update(r[1] for rows in (part.cases, *part.simple.values()) for r in rows)
+            for t, stat in _apply(db, part).items():
+                for k, v in stat.items():
+                    applied[t][k] += v
+    except intake.RecordProblem as exc:
+        fail("记录", exc.message)
+    if counts != manifest["counts"] or tombstones != manifest["tombstones"]:
+        fail("记录", f"各表记录数与清单不符（清单 {manifest['counts']}，实有 {counts}）")
+    return applied, stations
 
 
 _TABLE_CN = {"org": "组织信息", "mediators": "调解员", "cases": "案件", "case_events": "案件经过",
@@ -240,7 +262,8 @@ def _apply(db, plan: intake.Prepared) -> dict:
     return applied
 
 
-def import_bundle(db, path, actor, *, max_size: int = bundle.MAX_BUNDLE_BYTES) -> dict:
+def import_bundle(db, path, actor, *, max_size: int = bundle.MAX_BUNDLE_BYTES,
+                  parallel: bool | None = None) -> dict:
     """Verify and merge one bundle. Returns a summary; raises BundleRefused (nothing written)."""
     accounts.require(actor, "import")
     path = Path(path)
@@ -316,17 +339,23 @@ def import_bundle(db, path, actor, *, max_size: int = bundle.MAX_BUNDLE_BYTES) -
         fail("解密", "无法用本汇总端的密钥解密 payload.age")
     if len(plain) != manifest["payload"]["plain_size"] or bundle.sha256(plain) != manifest["payload"]["plain_sha256"]:
         fail("解密", "解密后的内容与清单中的明文哈希或大小不符")
-    plan = _check_records(db, plain, manifest, fail)
+    lines = _payload_lines(plain)
+    try:
+        calendar_records = intake.calendar_lines(lines)
+        for n, r in calendar_records:
+            intake.check_common(r, n, intake.Context(sender=station, role="hub", own=""))
+    except intake.RecordProblem as exc:
+        fail("记录", exc.message)
+    context = _context(db, manifest, calendar_records)
     imported_at = now()
     try:
         with immediate(db):
             if db.conn.execute("select 1 from sync_bundles_in where station = ? and seq = ?", (station, seq)).fetchone():
                 fail("序号", "另一导入进程刚刚导入了同一序号的数据包")
-            applied = _apply(db, plan)
+            applied, senders = _check_and_apply(db, lines, context, manifest, fail, parallel=parallel)
             if manifest["role"] == "hub":
                 db.conn.executemany("insert or ignore into sync_origins (station, via) values (?, ?)",
-                                    [(s, station) for s in {r[1] for rows in (plan.cases, *plan.simple.values()) for r in rows}
-                                     if s != station])
+                                    [(s, station) for s in senders if s != station])
             db.conn.execute(
                 "insert into sync_bundles_in (station, seq, sha256, file_name, created_at, period, full, imported_at,"
                 " imported_by, counts, applied, stats_fingerprint, manifest) values (?,?,?,?,?,?,?,?,?,?,?,?,?)",

@@ -261,9 +261,11 @@ def calendar_lines(lines: list[bytes]) -> list[tuple[int, dict]]:
 _POOL = None
 PARALLEL_MIN_CASES = 1500  # below this, handing work to another process costs more than it saves
 CASE_MARK = b'"t":"cases"'
-# The importing process also reads every non-case line (cheap to check, costly to ship back from
-# a worker), so it takes a smaller share of the cases; measured on 2 cores, 5,000-case bundles.
-MAIN_SHARE = 0.85
+# The importing process also checks every non-case line (cheap to check, costly to ship back) and
+# writes every row, so worker processes take most case lines: with one worker (2 cores) it takes
+# REMOTE_SHARE of them, measured on 5,000-case bundles; in a few slices, so writing can start early.
+REMOTE_SHARE = 0.7
+SLICES_PER_WORKER = 4
 
 
 def _pool():
@@ -298,43 +300,75 @@ def _prepare_remote(items, ctx):
         return exc.n, exc.message
 
 
-def prepare_all(lines: list[bytes], ctx: Context, handle, *, parallel: bool | None = None) -> Prepared:
-    """All lines; the case lines shared with worker processes when there are many and spare cores.
+def _lowest(futures, first: RecordProblem) -> RecordProblem:
+    """Among a failure already seen and every other slice's outcome, the lowest line number."""
+    problems = [(first.n, first.message)]
+    for f in futures:
+        try:
+            r = f.result()
+        except Exception:  # noqa: BLE001 - a crashed worker is reported through the slice it had
+            continue
+        if isinstance(r, tuple):
+            problems.append(r)
+    return RecordProblem(*min(problems))
 
-    The first problem by line number wins, so the message does not depend on how work was split,
-    and cases come back in line order, so the result does not either."""
+
+def prepare_parts(lines: list[bytes], ctx: Context, handle, *, parallel: bool | None = None):
+    """Yield the checked records in parts; raise RecordProblem for the first bad line.
+
+    Large payloads: worker processes check most case lines in slices while this process checks
+    the rest (every non-case line, which is cheap to check but costly to ship back), then hands
+    each part to the caller as it arrives — so the caller can write part n while part n+1 is
+    still being checked. The caller writes inside one transaction and rolls it back if anything
+    is raised, so nothing is kept unless every part was clean. With several failures the lowest
+    line number wins, whatever the split."""
     items = list(enumerate(lines, start=1))
     case_items = [it for it in items if CASE_MARK in it[1]]  # a cheap guess; prepare() decides
     if parallel is None:
         parallel = len(case_items) >= PARALLEL_MIN_CASES and (os.cpu_count() or 1) > 1
     if not parallel:
-        return prepare(items, ctx, handle)
+        yield prepare(items, ctx, handle)
+        return
     pool = _pool()
     k = pool.md_workers
-    main_buckets = round(20 * MAIN_SHARE / (k + 1))
-    remote: list[list] = [[] for _ in range(k)]
+    slices = SLICES_PER_WORKER * k
+    remote: list[list] = [[] for _ in range(slices)]
+    shipped_share = k * REMOTE_SHARE / (k * REMOTE_SHARE + 1 - REMOTE_SHARE)  # 1 worker: REMOTE_SHARE
+    mine_buckets = round(20 * (1 - shipped_share))
     shipped = set()
-    for j, it in enumerate(case_items):
-        b = j % 20
-        if b >= main_buckets:
-            remote[b % k].append(it)
+    for j, it in enumerate(case_items):  # spread evenly: case cost varies with the case's stage
+        if j % 20 >= mine_buckets:
+            remote[j % slices].append(it)
             shipped.add(it[0])
-    mine_items = [it for it in items if it[0] not in shipped]
-    futures = [pool.submit(_prepare_remote, part, ctx) for part in remote if part]
+    remote = [part for part in remote if part]
+    futures = [pool.submit(_prepare_remote, part, ctx) for part in remote]
     try:
-        mine = prepare(mine_items, ctx, handle)
-    except RecordProblem as exc:
-        mine = (exc.n, exc.message)
-    results = [f.result() for f in futures] + [mine]
-    problems = [r for r in results if isinstance(r, tuple)]
-    if problems:
-        n, message = min(problems)
-        raise RecordProblem(n, message)
-    out = results[-1]
-    for part in results[:-1]:
+        try:
+            mine = prepare([it for it in items if it[0] not in shipped], ctx, handle)
+        except RecordProblem as exc:
+            raise _lowest(futures, exc) from None
+        yield mine
+        for i, f in enumerate(futures):
+            r = f.result()
+            if isinstance(r, tuple):
+                raise _lowest(futures[i + 1:], RecordProblem(*r))
+            yield r
+    finally:
+        for f in futures:
+            f.cancel()
+
+
+def prepare_all(lines: list[bytes], ctx: Context, handle, *, parallel: bool | None = None) -> Prepared:
+    """Every part of prepare_parts merged into one."""
+    out = None
+    for part in prepare_parts(lines, ctx, handle, parallel=parallel):
+        if out is None:
+            out = part
+            continue
         for t in bundle.SYNCED:
             out.counts[t] += part.counts[t]
             out.tombstones[t] += part.tombstones[t]
         out.cases.extend(part.cases)
-    out.cases.sort(key=lambda c: c[5])
+        for t, rows in part.simple.items():
+            out.simple[t].extend(rows)
     return out
