@@ -6,9 +6,14 @@
    district's first collection: 200 × 5,000 = 1,000,000 cases end up at the hub). The station data
    is one demo station's records re-labelled per station (own station id, record ids and signing
    key), so every bundle is genuine: signed, encrypted to the hub, and checked record by record.
-   Baseline: every row of every bundle (cases, events, mediators, profile) upserted by id into a
-   bare table per record type — INSERT … ON CONFLICT DO UPDATE, same journal settings, one
-   transaction per bundle, rows prepared before the clock starts.
+   Two baselines, both plain INSERT … ON CONFLICT(id) DO UPDATE … WHERE the revision is higher,
+   one transaction per bundle, same journal settings, rows prepared before the clock starts:
+   - "hub tables": the very rows the import writes (case rows with their index columns, events,
+     mediators, profile, derived rows and search-index rows) into a second hub database — the
+     same tables and indexes. What the import adds on top is reading, verifying, decrypting and
+     checking; this is the comparison the ≤ 3× goal is read against.
+   - "bare tables": every record as it travels (the case record as one JSON text) into one
+     table per record type with only the id as key — the least any store could do.
 
     .venv/bin/python bench/bench_sync.py [--export-cases 10000] [--bundles 200] [--cases 5000]
 """
@@ -17,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import datetime as dt
 import json
 import os
 import sqlite3
@@ -61,6 +67,13 @@ def raw_rows(records: list[dict]) -> dict[str, list[tuple]]:
     return rows
 
 
+def upsert_sql(table: str, cols, *, rowid: bool = False) -> str:
+    lead = ["rowid", "id"] if rowid else ["id"]
+    return (f"insert into {table} ({', '.join(lead + list(cols))}) values ({', '.join('?' * (len(cols) + len(lead)))})"
+            f" on conflict(id) do update set {', '.join(f'{c} = excluded.{c}' for c in cols)}"
+            f" where excluded.rev > {table}.rev")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--export-cases", type=int, default=10000)
@@ -72,8 +85,8 @@ def main() -> None:
     os.environ["MEDIATION_DESK_HOME"] = str(tmp / "home")
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    from desktop import accounts, audit, db as dbm, demo
-    from desktop.records import now
+    from desktop import accounts, audit, cases, db as dbm, demo
+    from desktop.records import now, today as today_
     from desktop.sync import bundle, export, hub, intake, keys
 
     out = tmp / "usb"
@@ -133,6 +146,7 @@ def main() -> None:
     per = {t_: sum(1 for r in records if r["t"] == t_) for t_ in RAW_COLS}
     print(f"prepared {args.bundles} bundles × ({per['cases']} cases + {per['case_events']} events + "
           f"{per['mediators']} mediators + {per['org']} profile) in {time.perf_counter() - t:.1f} s", flush=True)
+    today = today_()
     intake._pool().submit(int, 0).result()  # the worker process is started once per program
     t = time.perf_counter()
     lap = t
@@ -146,6 +160,32 @@ def main() -> None:
     held = h.conn.execute("select count(*) from cases").fetchone()[0]
     rows = args.bundles * len(records)
 
+    # baseline 1: the rows the import writes, upserted into the tables of a second hub database
+    hub.hub_init(tmp / "raw-hub.sqlite", "基准汇总端（对照）", "330481", "hadmin", "hubpass123")
+    rh = dbm.open_database(tmp / "raw-hub.sqlite")
+    accounts.authenticate(rh, "hadmin", "hubpass123")
+    data_key, index_key = intake.sealing_handle(rh)
+    hub_s = 0.0
+    for i in range(args.bundles):
+        station = f"BENCH{i:05d}"
+        lines = [bundle.canonical_json(r) for r in relabel(records, station, i + 1)]
+        ctx = intake.Context(sender=station, role="station", own="", check_today=today + dt.timedelta(days=1),
+                             today=today, data_key=data_key, index_key=index_key)
+        part = intake.prepare_all(lines, ctx, rh)
+        t = time.perf_counter()
+        c = rh.conn
+        c.execute("begin")
+        for t_, rows_ in part.simple.items():
+            table = "sync_calendar_overrides" if t_ == "calendar_overrides" else t_
+            cols = intake.SIMPLE_COLS[t_]
+            c.executemany(upsert_sql(table, cols), [(r[0], *r[3]) for r in rows_])
+        first = (c.execute("select max(rowid) from cases").fetchone()[0] or 0) + 1
+        c.executemany(upsert_sql("cases", intake.CASE_COLS, rowid=True),
+                      [(first + k, r[0], *r[3]) for k, r in enumerate(part.cases)])
+        cases.insert_derived(rh, [(first + k, r[4]) for k, r in enumerate(part.cases) if r[4] is not None])
+        c.execute("commit")
+        hub_s += time.perf_counter() - t
+
     # baseline: the same rows upserted by id into bare tables, one transaction per bundle
     rawdb = sqlite3.connect(tmp / "raw.sqlite", isolation_level=None)
     rawdb.execute("pragma journal_mode=wal")
@@ -158,15 +198,13 @@ def main() -> None:
         t = time.perf_counter()
         rawdb.execute("begin")
         for t_, cols in RAW_COLS.items():
-            rawdb.executemany(
-                f"insert into {t_} (id, {', '.join(cols)}) values ({', '.join('?' * (len(cols) + 1))})"
-                f" on conflict(id) do update set {', '.join(f'{c} = excluded.{c}' for c in cols)}"
-                f" where excluded.rev > {t_}.rev", prepared[t_])
+            rawdb.executemany(upsert_sql(t_, cols), prepared[t_])
         rawdb.execute("commit")
         raw_s += time.perf_counter() - t
-    print(f"hub import: {args.bundles} bundles × {per['cases']} cases = {held:,} cases at the hub, {rows:,} rows "
-          f"in all, {import_s:.1f} s ({held / import_s:,.0f} cases/s, {import_s / args.bundles:.2f} s per bundle) — "
-          f"raw SQLite upsert of the same rows {raw_s:.1f} s: ×{import_s / raw_s:.2f} (goal ≤ 3×)", flush=True)
+    print(f"hub import: {args.bundles} bundles × {per['cases']} cases = {held:,} cases at the hub, {rows:,} records "
+          f"in all: {import_s:.1f} s ({held / import_s:,.0f} cases/s, {import_s / args.bundles:.2f} s per bundle)\n"
+          f"  raw upsert of the same rows into the hub's tables: {hub_s:.1f} s → ×{import_s / hub_s:.2f} (goal ≤ 3×)\n"
+          f"  raw upsert of the records into bare tables:        {raw_s:.1f} s → ×{import_s / raw_s:.2f}", flush=True)
     intake.shutdown_pool()
 
 

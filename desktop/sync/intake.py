@@ -13,6 +13,7 @@ that fails is re-read with the slow strict parser only to name the exact fault.
 
 from __future__ import annotations
 
+import atexit
 import datetime as _dt
 import os
 import re
@@ -283,6 +284,7 @@ def _pool():
         workers = max(1, min((os.cpu_count() or 1) - 1, 3))
         _POOL = concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=mp)
         _POOL.md_workers = workers
+        atexit.register(shutdown_pool)  # before interpreter teardown, so the workers exit quietly
     return _POOL
 
 

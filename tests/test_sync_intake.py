@@ -1,0 +1,155 @@
+"""The hub's record intake: canonical lines, the split across worker processes (same result and
+same refusal as one process), and holiday overrides travelling with a station's cases."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+
+from desktop import accounts, cases, db as dbm, org
+from desktop.sync import bundle, export, hub, intake, keys
+
+from tests import records
+from tests.test_sync_support import HUB_PASSWORD, connect, forge, make_hub, make_station, state
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    monkeypatch.setenv("MEDIATION_DESK_HOME", str(tmp_path / "home"))
+    return tmp_path
+
+
+def twin(h, tmp, name):
+    """A second handle on an identical copy of hub h (same keys), made with the backup API."""
+    path = tmp / f"{name}.sqlite"
+    dst = sqlite3.connect(path)
+    h.conn.backup(dst)
+    dst.close()
+    d = dbm.open_database(path)
+    return d, accounts.authenticate(d, "hadmin", HUB_PASSWORD)
+
+
+def view(h) -> dict:
+    """What the hub holds, independent of rowids and of the random nonces inside sealed fields."""
+    ids = [r[0] for r in h.conn.execute("select id from cases order by id")]
+    cols = [r[1] for r in h.conn.execute("pragma table_info(cases)") if r[1] != "doc"]
+    out = {
+        "cases": h.conn.execute(f"select {', '.join(cols)} from cases order by id").fetchall(),
+        "records": [cases.get_case(h, i) for i in ids],
+        "events": h.conn.execute("select * from case_events order by id").fetchall(),
+        "mediators": h.conn.execute("select id, station, rev, name, active from mediators order by id").fetchall(),
+    }
+    for table in cases.DERIVED_TABLES:
+        out[table] = sorted(h.conn.execute(
+            f"select c.id, d.* from {table} d join cases c on c.rowid = d.case_rowid").fetchall(), key=repr)
+        out[table] = [r[:1] + r[2:] for r in out[table]]  # drop the rowid itself
+    for table, col in (("case_fts", "text"), ("case_ngram", "grams")):
+        out[table] = sorted(h.conn.execute(
+            f"select c.id, f.{col} from {table} f join cases c on c.rowid = f.rowid").fetchall())
+    return out
+
+
+def test_worker_processes_give_the_same_hub_as_one_process(home):
+    s, a, _ = make_station(home, "s", seed=3, n=60)
+    h1, u1, _ = make_hub(home, "h1")
+    connect(s, a, h1, u1)
+    h2, u2 = twin(h1, home, "h2")
+    usb = home / "usb"
+    usb.mkdir()
+    b = export.export_bundle(s, usb, a)
+    r1 = hub.import_bundle(h1, b["path"], u1, parallel=False)
+    r2 = hub.import_bundle(h2, b["path"], u2, parallel=True)
+    assert r1["applied"] == r2["applied"] and r1["applied"]["cases"]["new"] == 60
+    v1, v2 = view(h1), view(h2)
+    assert v1 == v2
+    assert len(v1["case_workers"]) >= 60 and len(v1["case_fts"]) == 60
+
+
+def test_split_refusal_names_the_lowest_bad_line_and_writes_nothing(home):
+    s, a, _ = make_station(home, "s", seed=4, n=40)
+    h1, u1, _ = make_hub(home, "h1")
+    connect(s, a, h1, u1)
+    h2, u2 = twin(h1, home, "h2")
+    recs = export.collect(s, full=True)
+    case_positions = [i for i, r in enumerate(recs) if r["t"] == "cases"]
+    # With 40 cases, case 8 goes to a worker slice and case 25 stays in this process (intake's
+    # buckets): the refusal must name case 8's line whichever finishes first.
+    for j in (8, 25):
+        recs[case_positions[j]]["doc"]["workers"][0]["id_number"] = "110101199003070135"  # bad check digit
+    data = forge(s, seq=1, records=recs)
+    path = home / f"{keys.org.station_id(s)}-000001.bundle"
+    path.write_bytes(data)
+    messages = []
+    for h, u, parallel in ((h1, u1, False), (h2, u2, True)):
+        before = state(h)
+        with pytest.raises(hub.BundleRefused) as exc:
+            hub.import_bundle(h, path, u, parallel=parallel)
+        assert exc.value.check == "记录"
+        assert state(h) == before
+        messages.append(str(exc.value))
+    assert messages[0] == messages[1]
+    assert f"第{case_positions[8] + 1}条记录" in messages[0]
+
+
+def test_lines_must_be_canonical_json(home):
+    s, a, _ = make_station(home, "s", seed=5, n=3)
+    h, u, _ = make_hub(home)
+    connect(s, a, h, u)
+    recs = export.collect(s, full=True)
+    case = next(r for r in recs if r["t"] == "cases")
+    one = {**{t: 0 for t in bundle.SYNCED}, "cases": 1}
+    before = state(h)
+    spaced = json.dumps(case, ensure_ascii=False, sort_keys=True).encode()  # ", " and ": "
+    with pytest.raises(hub.BundleRefused) as exc:
+        hub.import_bundle(h, _write(home, s, forge(s, seq=1, plain=spaced + b"\n", counts=one)), u)
+    assert "不是规范的 JSON 编码" in str(exc.value)
+    nul = bundle.canonical_json(case).replace(b'"case_no":"', b'"case_no":"\\u0000', 1)
+    with pytest.raises(hub.BundleRefused) as exc:
+        hub.import_bundle(h, _write(home, s, forge(s, seq=1, plain=nul + b"\n", counts=one)), u)
+    assert "NUL" in str(exc.value)
+    escaped = bundle.canonical_json(case).replace("示".encode(), b"\\u793a", 1)  # same text, other spelling
+    with pytest.raises(hub.BundleRefused) as exc:
+        hub.import_bundle(h, _write(home, s, forge(s, seq=1, plain=escaped + b"\n", counts=one)), u)
+    assert "不是规范的 JSON 编码" in str(exc.value)
+    assert state(h) == before
+
+
+def _write(tmp, s, data: bytes):
+    p = tmp / f"{keys.org.station_id(s)}-000001.bundle"
+    p.write_bytes(data)
+    return p
+
+
+def test_canonical_json_is_the_format_earlier_versions_wrote(home):
+    """Bundles written before orjson (json.dumps, sorted keys, no spaces) stay importable."""
+    s, _a, _ = make_station(home, "s", seed=6, n=30)
+    recs = export.collect(s, full=True)
+    assert len(recs) > 60
+    for r in recs:
+        old = json.dumps(r, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+        assert bundle.canonical_json(r) == old
+        assert intake.parse_line(old, 1) == r
+
+
+def test_a_stations_holiday_override_reaches_the_hub_and_its_deadlines(home):
+    s, a, _ = make_station(home, "s", seed=7, n=2)
+    h, u, _ = make_hub(home)
+    connect(s, a, h, u)
+    # Received Friday 2026-11-20: accepted by 3 working days → Wednesday 25th; a local rest day
+    # on Tuesday 24th moves it to Thursday 26th — at the station and, from the bundle, at the hub.
+    org.set_calendar_override(s, "2026-11-24", False, "本地调休", a)
+    cases.forget_calendar(s)
+    made = cases.create_case(s, records.registered(received="2026-11-20T09:00:00+08:00"), a)
+    at_station = cases.get_case(s, made["id"])
+    assert at_station["acceptance_due"] == "2026-11-26"
+    usb = home / "usb"
+    usb.mkdir()
+    b = export.export_bundle(s, usb, a)
+    assert b["counts"]["calendar_overrides"] == 1
+    r = hub.import_bundle(h, b["path"], u)
+    assert r["applied"]["calendar_overrides"]["new"] == 1
+    assert h.conn.execute("select date, is_workday from sync_calendar_overrides").fetchall() == [("2026-11-24", 0)]
+    row = h.conn.execute("select acceptance_due from cases where id = ?", (made["id"],)).fetchone()
+    assert row == ("2026-11-26",)
