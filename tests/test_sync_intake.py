@@ -153,3 +153,29 @@ def test_a_stations_holiday_override_reaches_the_hub_and_its_deadlines(home):
     assert h.conn.execute("select date, is_workday from sync_calendar_overrides").fetchall() == [("2026-11-24", 0)]
     row = h.conn.execute("select acceptance_due from cases where id = ?", (made["id"],)).fetchone()
     assert row == ("2026-11-26",)
+
+
+def test_python_m_desktop_import_uses_workers_and_returns(home):
+    """`python -m desktop import` of a bundle big enough for worker processes, in a fresh process as
+    a clerk runs it: the workers start, check their share and the program exits cleanly."""
+    import os
+    import subprocess
+    import sys
+
+    s, a, _ = make_station(home, "s", seed=8, n=intake.PARALLEL_MIN_CASES)
+    h, u, hpath = make_hub(home)
+    connect(s, a, h, u)
+    h.conn.close()
+    usb = home / "usb"
+    usb.mkdir()
+    b = export.export_bundle(s, usb, a)
+    pw = home / "pw"
+    pw.write_text(HUB_PASSWORD)
+    env = dict(os.environ, MEDIATION_DESK_HOME=str(home / "home"), QT_QPA_PLATFORM="offscreen")
+    run = subprocess.run([sys.executable, "-m", "desktop", "import", "--db", str(hpath), "--user", "hadmin",
+                          "--password-file", str(pw), b["path"]], capture_output=True, text=True, env=env,
+                         timeout=300, cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    assert run.returncode == 0, run.stderr
+    assert "已导入" in run.stdout and f"案件 {intake.PARALLEL_MIN_CASES} 件" in run.stdout
+    d = dbm.open_database(hpath)
+    assert d.conn.execute("select count(*) from cases").fetchone()[0] == intake.PARALLEL_MIN_CASES
