@@ -234,4 +234,12 @@ def m0006_stats_derived(db):
     c.execute("DROP INDEX IF EXISTS case_items_due")
 
 
+@migrations()
+def m0007_dirty_indexes(db):
+    """An incremental export reads only the rows changed since the last bundle: without these the
+    history, roster and profile tables were scanned whole at every export (cases had one already)."""
+    for table in ("case_events", "mediators", "org", "calendar_overrides"):
+        db.conn.execute(f"CREATE INDEX IF NOT EXISTS {table}_dirty ON {table}(dirty) WHERE dirty = 1")
+
+
 MIGRATION_NAMES = [m.name for m in migrations._migrations]

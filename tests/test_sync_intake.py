@@ -74,8 +74,8 @@ def test_split_refusal_names_the_lowest_bad_line_and_writes_nothing(home):
     h2, u2 = twin(h1, home, "h2")
     recs = export.collect(s, full=True)
     case_positions = [i for i, r in enumerate(recs) if r["t"] == "cases"]
-    # With 40 cases, case 8 goes to a worker slice and case 25 stays in this process (intake's
-    # buckets): the refusal must name case 8's line whichever finishes first.
+    # Cases 8 and 25 fall into different slices (interleaved): the refusal must name case 8's
+    # line whichever slice is checked first, and by whichever process.
     for j in (8, 25):
         recs[case_positions[j]]["doc"]["workers"][0]["id_number"] = "110101199003070135"  # bad check digit
     data = forge(s, seq=1, records=recs)

@@ -16,6 +16,8 @@ import json
 import os
 from pathlib import Path
 
+import orjson
+
 from desktop import __version__, audit, cases, org, sensitive
 from desktop.errors import InputError, Refused
 from desktop.migrations import MIGRATION_NAMES
@@ -71,18 +73,18 @@ def collect(db, *, full: bool) -> list[dict]:
         return {"id": r[0], "station": r[1], "created_at": r[2], "updated_at": r[3], "rev": r[4], "deleted": r[5]}
 
     for r in db.conn.execute(f"select {common}, profile from org{where} order by id"):
-        out.append({"t": "org", **base(r), "profile": json.loads(r[6])})
+        out.append({"t": "org", **base(r), "profile": orjson.loads(r[6])})
     for r in db.conn.execute(f"select {common}, name, active, doc from mediators{where} order by id"):
         out.append({"t": "mediators", **base(r), "name": r[6], "active": r[7],
-                    "doc": _reveal_mediator(db, json.loads(r[8]))})
+                    "doc": _reveal_mediator(db, orjson.loads(r[8]))})
     for r in db.conn.execute(f"select {common}, case_no, year, seq, archived, back_entered, doc from cases{where}"
                              " order by id"):
         out.append({"t": "cases", **base(r), "case_no": r[6], "year": r[7], "seq": r[8], "archived": r[9],
-                    "back_entered": r[10], "doc": _reveal_people(db, json.loads(r[11]))})
+                    "back_entered": r[10], "doc": _reveal_people(db, orjson.loads(r[11]))})
     for r in db.conn.execute(f"select {common}, case_id, at, actor, action, reason, detail from case_events{where}"
                              " order by id"):
         out.append({"t": "case_events", **base(r), "case_id": r[6], "at": r[7], "actor": r[8], "action": r[9],
-                    "reason": r[10], "detail": {} if r[11] == "{}" else json.loads(r[11])})
+                    "reason": r[10], "detail": {} if r[11] == "{}" else orjson.loads(r[11])})
     for r in db.conn.execute(f"select {common}, date, is_workday, note from calendar_overrides{where} order by id"):
         out.append({"t": "calendar_overrides", **base(r), "date": r[6], "is_workday": r[7], "note": r[8]})
     if full:  # a hub reporting up: the stations' holiday overrides it holds

@@ -262,11 +262,9 @@ def calendar_lines(lines: list[bytes]) -> list[tuple[int, dict]]:
 _POOL = None
 PARALLEL_MIN_CASES = 1500  # below this, handing work to another process costs more than it saves
 CASE_MARK = b'"t":"cases"'
-# The importing process also checks every non-case line (cheap to check, costly to ship back) and
-# writes every row, so worker processes take most case lines: with one worker (2 cores) it takes
-# REMOTE_SHARE of them, measured on 5,000-case bundles; in a few slices, so writing can start early.
-REMOTE_SHARE = 0.7
-SLICES_PER_WORKER = 4
+# Case lines go out in slices small enough to balance the load (≈ 0.1 s of work each on this
+# machine for a 5,000-case bundle) and large enough that shipping them costs little.
+SLICE_CASES = 600
 
 
 def _pool():
@@ -295,35 +293,25 @@ def shutdown_pool() -> None:
         _POOL = None
 
 
-def _prepare_remote(items, ctx):
+def _run(job, ctx):
     try:
-        return prepare(items, ctx)
+        return prepare(job, ctx)
     except RecordProblem as exc:
         return exc.n, exc.message
 
 
-def _lowest(futures, first: RecordProblem) -> RecordProblem:
-    """Among a failure already seen and every other slice's outcome, the lowest line number."""
-    problems = [(first.n, first.message)]
-    for f in futures:
-        try:
-            r = f.result()
-        except Exception:  # noqa: BLE001 - a crashed worker is reported through the slice it had
-            continue
-        if isinstance(r, tuple):
-            problems.append(r)
-    return RecordProblem(*min(problems))
-
-
 def prepare_parts(lines: list[bytes], ctx: Context, handle, *, parallel: bool | None = None):
-    """Yield the checked records in parts; raise RecordProblem for the first bad line.
+    """Yield the checked records in parts; raise RecordProblem for the lowest bad line number.
 
-    Large payloads: worker processes check most case lines in slices while this process checks
-    the rest (every non-case line, which is cheap to check but costly to ship back), then hands
-    each part to the caller as it arrives — so the caller can write part n while part n+1 is
-    still being checked. The caller writes inside one transaction and rolls it back if anything
-    is raised, so nothing is kept unless every part was clean. With several failures the lowest
-    line number wins, whatever the split."""
+    Large payloads: the case lines are cut into slices for worker processes, while this process
+    checks every other line (cheap to check, costly to ship back). Each part is handed to the
+    caller as soon as it is ready, so the caller writes part n while part n+1 is being checked;
+    when this process would otherwise wait, it takes the last slice not yet started and checks
+    it itself, so the split adapts to how busy writing keeps it. The caller writes inside one
+    transaction and rolls it back on anything raised: nothing is kept unless every part was
+    clean. With several bad lines the lowest line number wins, whatever the split."""
+    import concurrent.futures as cf
+
     items = list(enumerate(lines, start=1))
     case_items = [it for it in items if CASE_MARK in it[1]]  # a cheap guess; prepare() decides
     if parallel is None:
@@ -332,31 +320,44 @@ def prepare_parts(lines: list[bytes], ctx: Context, handle, *, parallel: bool | 
         yield prepare(items, ctx, handle)
         return
     pool = _pool()
-    k = pool.md_workers
-    slices = SLICES_PER_WORKER * k
-    remote: list[list] = [[] for _ in range(slices)]
-    shipped_share = k * REMOTE_SHARE / (k * REMOTE_SHARE + 1 - REMOTE_SHARE)  # 1 worker: REMOTE_SHARE
-    mine_buckets = round(20 * (1 - shipped_share))
-    shipped = set()
-    for j, it in enumerate(case_items):  # spread evenly: case cost varies with the case's stage
-        if j % 20 >= mine_buckets:
-            remote[j % slices].append(it)
-            shipped.add(it[0])
-    remote = [part for part in remote if part]
-    futures = [pool.submit(_prepare_remote, part, ctx) for part in remote]
-    try:
+    n_slices = max(pool.md_workers + 1, -(-len(case_items) // SLICE_CASES))
+    slices = [case_items[i::n_slices] for i in range(n_slices)]  # interleaved: costs even out
+    shipped = {it[0] for it in case_items}
+    jobs = {pool.submit(_run, job, ctx): job for job in slices if job}
+    pending = list(jobs)  # in submission order: the workers take them from the front
+    problems: list[tuple[int, str]] = []
+
+    def local(job):
         try:
-            mine = prepare([it for it in items if it[0] not in shipped], ctx, handle)
+            return prepare(job, ctx, handle)
         except RecordProblem as exc:
-            raise _lowest(futures, exc) from None
-        yield mine
-        for i, f in enumerate(futures):
-            r = f.result()
-            if isinstance(r, tuple):
-                raise _lowest(futures[i + 1:], RecordProblem(*r))
-            yield r
+            return exc.n, exc.message
+
+    try:
+        first = local([it for it in items if it[0] not in shipped])
+        if isinstance(first, tuple):
+            problems.append(first)
+        else:
+            yield first
+        while pending:
+            ready = next((f for f in pending if f.done()), None)
+            if ready is None and pending[-1].cancel():
+                ready = pending[-1]
+                result = local(jobs[ready])
+            elif ready is None:
+                cf.wait(pending, return_when=cf.FIRST_COMPLETED)
+                continue
+            else:
+                result = ready.result()
+            pending.remove(ready)
+            if isinstance(result, tuple):
+                problems.append(result)
+            elif not problems:
+                yield result
+        if problems:
+            raise RecordProblem(*min(problems))
     finally:
-        for f in futures:
+        for f in pending:
             f.cancel()
 
 
