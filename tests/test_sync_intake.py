@@ -179,3 +179,19 @@ def test_python_m_desktop_import_uses_workers_and_returns(home):
     assert "已导入" in run.stdout and f"案件 {intake.PARALLEL_MIN_CASES} 件" in run.stdout
     d = dbm.open_database(hpath)
     assert d.conn.execute("select count(*) from cases").fetchone()[0] == intake.PARALLEL_MIN_CASES
+
+
+def test_a_bad_holiday_override_is_refused_before_any_case_is_checked(home):
+    s, a, _ = make_station(home, "s", seed=9, n=3)
+    h, u, _ = make_hub(home)
+    connect(s, a, h, u)
+    org.set_calendar_override(s, "2026-12-07", False, "本地调休", a)
+    recs = export.collect(s, full=True)
+    override = next(r for r in recs if r["t"] == "calendar_overrides")
+    before = state(h)
+    for bad in ({"date": "2026-02-30"}, {"is_workday": 2}, {"note": "长" * 201}):
+        broken = [dict(r, **bad) if r is override else r for r in recs]
+        with pytest.raises(hub.BundleRefused) as exc:
+            hub.import_bundle(h, _write(home, s, forge(s, seq=1, records=broken)), u)
+        assert exc.value.check == "记录" and "节假日调整" in str(exc.value)
+    assert state(h) == before

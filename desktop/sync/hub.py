@@ -342,11 +342,11 @@ def import_bundle(db, path, actor, *, max_size: int = bundle.MAX_BUNDLE_BYTES,
     lines = _payload_lines(plain)
     try:
         calendar_records = intake.calendar_lines(lines)
-        for n, r in calendar_records:
+        for n, r in calendar_records:  # shape only here; whose records they may be: in prepare()
             intake.check_common(r, n, intake.Context(sender=station, role="hub", own=""))
+        context = _context(db, manifest, calendar_records)
     except intake.RecordProblem as exc:
         fail("记录", exc.message)
-    context = _context(db, manifest, calendar_records)
     imported_at = now()
     try:
         with immediate(db):
