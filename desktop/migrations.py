@@ -242,4 +242,14 @@ def m0007_dirty_indexes(db):
         db.conn.execute(f"CREATE INDEX IF NOT EXISTS {table}_dirty ON {table}(dirty) WHERE dirty = 1")
 
 
+@migrations()
+def m0008_hub_views(db):
+    """The hub's stations view at 200 stations / 1,000,000 cases took 81 s: it counted each
+    station's history events by scanning every event, and recomputed each station's statistics
+    fingerprint. Events get a station index; the fingerprint the hub computes is kept per bundle."""
+    db.conn.execute("CREATE INDEX IF NOT EXISTS case_events_station ON case_events(station)")
+    if db["sync_bundles_in"].exists():
+        db.conn.execute("ALTER TABLE sync_bundles_in ADD COLUMN hub_fingerprint TEXT")
+
+
 MIGRATION_NAMES = [m.name for m in migrations._migrations]

@@ -195,3 +195,26 @@ def test_a_bad_holiday_override_is_refused_before_any_case_is_checked(home):
             hub.import_bundle(h, _write(home, s, forge(s, seq=1, records=broken)), u)
         assert exc.value.check == "记录" and "节假日调整" in str(exc.value)
     assert state(h) == before
+
+
+def test_statistics_fingerprint_mismatch_is_shown_and_kept(home):
+    s, a, _ = make_station(home, "s", seed=10, n=12)
+    h, u, _ = make_hub(home)
+    connect(s, a, h, u)
+    usb = home / "usb"
+    usb.mkdir()
+    b = export.export_bundle(s, usb, a)
+    r = hub.import_bundle(h, b["path"], u)
+    theirs, ours = h.conn.execute("select stats_fingerprint, hub_fingerprint from sync_bundles_in").fetchone()
+    assert theirs is not None and ours == theirs and r["warning"] is None
+    assert hub.stations(h)[0]["stats_warning"] is None
+    # A station whose own figures disagree with the records it sent: warned at import and in the view.
+    wrong = "0" * 64 if theirs != "0" * 64 else "1" * 64
+    data = forge(s, seq=2, records=[], manifest_edit=lambda m: m.update(
+        stats_fingerprint=wrong, period={"label": r["imported_at"][:7], "since": None, "until": m["created_at"]}))
+    p = home / f"{keys.org.station_id(s)}-000002.bundle"
+    p.write_bytes(data)
+    r2 = hub.import_bundle(h, p, u)
+    assert r2["warning"] and "统计指纹" in r2["warning"] and wrong in r2["warning"]
+    view_ = hub.stations(h)[0]
+    assert view_["last_seq"] == 2 and view_["stats_warning"] == r2["warning"]

@@ -356,17 +356,20 @@ def import_bundle(db, path, actor, *, max_size: int = bundle.MAX_BUNDLE_BYTES,
             if manifest["role"] == "hub":
                 db.conn.executemany("insert or ignore into sync_origins (station, via) values (?, ?)",
                                     [(s, station) for s in senders if s != station])
+            # what the hub's data says for the bundle's period, kept for the stations view
+            ours = stats_fingerprint(db, manifest["period"]["label"], station)
             db.conn.execute(
                 "insert into sync_bundles_in (station, seq, sha256, file_name, created_at, period, full, imported_at,"
-                " imported_by, counts, applied, stats_fingerprint, manifest) values (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                " imported_by, counts, applied, stats_fingerprint, manifest, hub_fingerprint)"
+                " values (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (station, seq, digest, name, manifest["created_at"], manifest["period"]["label"], int(manifest["full"]),
                  imported_at, actor.name, json.dumps(manifest["counts"]), json.dumps(applied),
-                 manifest["stats_fingerprint"], m_bytes.decode("utf-8")))
+                 manifest["stats_fingerprint"], m_bytes.decode("utf-8"), ours))
             audit.log(db, actor.name, "bundle.import", target="sync_bundles_in", record_id=f"{station}-{seq}",
                       detail={"file": name, "sha256": digest, "counts": manifest["counts"]})
     except sqlite3.IntegrityError as exc:
         fail("写入", f"记录与本汇总端已有数据冲突（{exc}），未写入任何数据")
-    warning = fingerprint_warning(db, station, manifest["period"]["label"], manifest["stats_fingerprint"])
+    warning = fingerprint_warning(db, station, manifest["period"]["label"], manifest["stats_fingerprint"], ours=ours)
     n_cases = manifest["counts"]["cases"]
     nil = not any(manifest["counts"].values())
     msg = (f"{name}：已导入（站点 {srow[4]}，第 {seq} 号{'，完整数据包' if manifest['full'] else ''}）"
@@ -378,11 +381,12 @@ def import_bundle(db, path, actor, *, max_size: int = bundle.MAX_BUNDLE_BYTES,
             "counts": manifest["counts"], "applied": applied, "nil": nil, "warning": warning, "message": msg}
 
 
-def fingerprint_warning(db, station: str, period: str, theirs: str | None) -> str | None:
+def fingerprint_warning(db, station: str, period: str, theirs: str | None, *, ours: str | None = None) -> str | None:
     """The station's own statistics fingerprint against what the hub computes from its data."""
     if theirs is None:
         return None
-    ours = stats_fingerprint(db, period, station)
+    if ours is None:
+        ours = stats_fingerprint(db, period, station)
     if ours is None or ours == theirs:
         return None
     return f"警告：站点 {station} {period} 的统计指纹与汇总端按已收数据计算的不一致（站点 {theirs}，汇总端 {ours}）"
@@ -408,21 +412,25 @@ def stations(db) -> list[dict]:
             " order by region, name"):
         seqs = [r[0] for r in db.conn.execute("select seq from sync_bundles_in where station = ? order by seq", (st,))]
         last = db.conn.execute(
-            "select seq, created_at, imported_at, period, stats_fingerprint from sync_bundles_in where station = ?"
-            " order by seq desc limit 1", (st,)).fetchone()
+            "select seq, created_at, imported_at, period, stats_fingerprint, hub_fingerprint from sync_bundles_in"
+            " where station = ? order by seq desc limit 1", (st,)).fetchone()
         have = set(seqs)
         missing = [n for n in range(base + 1, (max(seqs) if seqs else base) + 1) if n not in have]
         this_period = db.conn.execute("select count(*) from sync_bundles_in where station = ? and period = ?",
                                       (st, period)).fetchone()[0]
         owned = [st] + [r[0] for r in db.conn.execute("select station from sync_origins where via = ?", (st,))]
         marks = ",".join("?" * len(owned))
-        counts = {
-            "cases": db.conn.execute(f"select count(*) from cases where station in ({marks}) and deleted = 0", owned).fetchone()[0],
-            "voided": db.conn.execute(f"select count(*) from cases where station in ({marks}) and deleted = 1", owned).fetchone()[0],
+        active = db.conn.execute(f"select count(*) from cases where station in ({marks}) and deleted = 0",
+                                 owned).fetchone()[0]
+        held = db.conn.execute(f"select count(*) from cases where station in ({marks})", owned).fetchone()[0]
+        counts = {  # every count reads an index only (voided = all − active: no table rows are visited)
+            "cases": active,
+            "voided": held - active,
             "mediators": db.conn.execute(f"select count(*) from mediators where station in ({marks}) and deleted = 0", owned).fetchone()[0],
             "case_events": db.conn.execute(f"select count(*) from case_events where station in ({marks})", owned).fetchone()[0],
         }
-        warning = fingerprint_warning(db, st, last[3], last[4]) if last else None
+        # the hub's side was computed when that bundle was imported (bundles before m0008: now)
+        warning = fingerprint_warning(db, st, last[3], last[4], ours=last[5]) if last else None
         out.append({
             "station": st, "name": name, "region": region, "kind": kind, "role": role, "fingerprint": fp,
             "enrolled_at": enrolled, "last_seq": last[0] if last else None,
