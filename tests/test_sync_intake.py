@@ -218,3 +218,16 @@ def test_statistics_fingerprint_mismatch_is_shown_and_kept(home):
     assert r2["warning"] and "统计指纹" in r2["warning"] and wrong in r2["warning"]
     view_ = hub.stations(h)[0]
     assert view_["last_seq"] == 2 and view_["stats_warning"] == r2["warning"]
+
+
+def test_prepared_case_rows_name_every_index_column_the_case_core_computes(home):
+    import datetime as dt
+
+    from desktop.workcal import WorkCalendar
+
+    rec, problems = cases.check_record(records.agreed(), today=dt.date(2026, 11, 21), cal=WorkCalendar())
+    assert not problems
+    cols = cases.index_columns(rec, cases.computed(rec, WorkCalendar(), dt.date(2026, 11, 21)))
+    assert tuple(cols) == intake.INDEX_COLS
+    fresh = dbm.open_database(home / "fresh.sqlite", create=True)
+    assert {r[1] for r in fresh.conn.execute("pragma table_info(cases)")} == {"id", *intake.CASE_COLS}

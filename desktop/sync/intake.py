@@ -43,13 +43,14 @@ CALENDAR_MARK = b'"t":"calendar_overrides"'
 # `\u0000` and surrogate escapes: orjson accepts NUL inside strings, the strict reader does not.
 _SUSPECT = re.compile(rb"\\u(?:[dD][89a-fA-F]|0000)")
 
-# Column order of a prepared case row (after id); matches cases.index_columns' keys.
+# Column order of a prepared row (after id).
 BASE_COLS = ("station", "created_at", "updated_at", "rev", "deleted", "dirty")
-CASE_COLS = BASE_COLS + ("case_no", "year", "seq", "doc", "back_entered", "archived") + ("status", "source", "received_at", "received_date", "decision", "decided_date",
-                              "decline_reason", "outcome", "closed_date", "primary_type", "worker_count",
-                              "collective", "migrant", "platform", "employer_name", "first_worker",
-                              "mediator_names", "amount_claimed_fen", "amount_agreed_fen", "acceptance_due",
-                              "statutory_deadline", "mediation_deadline", "review_deadline", "provisional")
+# cases.index_columns' keys (a test keeps the two in step)
+INDEX_COLS = ("status", "source", "received_at", "received_date", "decision", "decided_date", "decline_reason",
+              "outcome", "closed_date", "primary_type", "worker_count", "collective", "migrant", "platform",
+              "employer_name", "first_worker", "mediator_names", "amount_claimed_fen", "amount_agreed_fen",
+              "acceptance_due", "statutory_deadline", "mediation_deadline", "review_deadline", "provisional")
+CASE_COLS = BASE_COLS + ("case_no", "year", "seq", "doc", "back_entered", "archived") + INDEX_COLS
 SIMPLE_COLS = {
     "org": BASE_COLS + ("profile",),
     "mediators": BASE_COLS + ("name", "active", "doc"),
@@ -203,7 +204,7 @@ def prepare(items: list[tuple[int, bytes]], ctx: Context, handle=None) -> Prepar
             cols = cases.index_columns(rec, cases.computed(rec, cal, ctx.today))
             doc = dumps(cases.seal_record(handle, rec)).decode("utf-8")
             values = (*base, r["case_no"], r["year"], r["seq"], doc, r["back_entered"], r["archived"],
-                      *cols.values())
+                      *(cols[k] for k in INDEX_COLS))
             derived = None if r["deleted"] else cases.derived_rows(handle, rec, st)
             out.cases.append((*head, values, derived, n))
         elif t == "case_events":
