@@ -119,6 +119,9 @@ def main() -> None:
               f"(×{export_s / plain_s:.1f}); demo fill {fill_s:.1f} s", flush=True)
 
     # --- hub import -----------------------------------------------------------------------------------
+    if args.bundles < 1:
+        shutil.rmtree(tmp, ignore_errors=True)
+        return
     src = dbm.open_database(tmp / "src.sqlite", create=True)
     sa = demo.create_demo_station(src, seed=2)
     demo.fill(src, args.cases, seed=2, actor=sa)
