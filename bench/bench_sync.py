@@ -174,7 +174,6 @@ def main() -> None:
     hub.hub_init(tmp / "raw-hub.sqlite", "基准汇总端（对照）", "330481", "hadmin", "hubpass123")
     rh = dbm.open_database(tmp / "raw-hub.sqlite")
     accounts.authenticate(rh, "hadmin", "hubpass123")
-    rh.conn.execute(f"pragma cache_size = -{hub.IMPORT_CACHE_KIB}")  # the page cache the import runs with
     data_key, index_key = intake.sealing_handle(rh)
     hub_s = 0.0
     for i in range(args.bundles):
@@ -201,7 +200,6 @@ def main() -> None:
     rawdb = sqlite3.connect(tmp / "raw.sqlite", isolation_level=None)
     rawdb.execute("pragma journal_mode=wal")
     rawdb.execute("pragma synchronous=full")
-    rawdb.execute(f"pragma cache_size = -{hub.IMPORT_CACHE_KIB}")
     for t_, cols in RAW_COLS.items():
         rawdb.execute(f"create table {t_} (id text primary key, {', '.join(cols)})")
     raw_s = 0.0
