@@ -15,7 +15,10 @@
    - "bare tables": every record as it travels (the case record as one JSON text) into one
      table per record type with only the id as key — the least any store could do.
 
-    .venv/bin/python bench/bench_sync.py [--export-cases 10000] [--bundles 200] [--cases 5000]
+    .venv/bin/python bench/bench_sync.py [--export-cases 10000] [--bundles 200] [--cases 5000] [--keep]
+
+The full run takes about 15 minutes on 2 cores and ≈ 19 GB of temporary files (the hub, the
+baseline hub and the bare tables at 1,000,000 cases), removed at the end unless --keep.
 """
 
 from __future__ import annotations
