@@ -231,3 +231,32 @@ def test_prepared_case_rows_name_every_index_column_the_case_core_computes(home)
     assert tuple(cols) == intake.INDEX_COLS
     fresh = dbm.open_database(home / "fresh.sqlite", create=True)
     assert {r[1] for r in fresh.conn.execute("pragma table_info(cases)")} == {"id", *intake.CASE_COLS}
+
+
+def test_a_killed_worker_process_costs_time_not_the_import(home):
+    """A worker killed from outside (task manager, out of memory): the import checks its share in
+    the importing process, writes the same hub, and the next import gets a fresh worker."""
+    import os
+    import signal
+    import time
+
+    s, a, _ = make_station(home, "s", seed=11, n=30)
+    h1, u1, _ = make_hub(home, "h1")
+    connect(s, a, h1, u1)
+    h2, u2 = twin(h1, home, "h2")
+    usb = home / "usb"
+    usb.mkdir()
+    b = export.export_bundle(s, usb, a)
+    pool = intake._pool()
+    pool.submit(int, 0).result()
+    for pid in list(pool._processes):
+        os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while not pool._broken and time.monotonic() < deadline:  # the executor notices the death
+        time.sleep(0.05)
+    assert pool._broken
+    hub.import_bundle(h1, b["path"], u1, parallel=True)
+    assert intake._POOL is None  # dropped; a new one starts on demand
+    hub.import_bundle(h2, b["path"], u2, parallel=True)
+    assert intake._POOL is not None and not intake._POOL._broken
+    assert view(h1) == view(h2)

@@ -324,9 +324,15 @@ def prepare_parts(lines: list[bytes], ctx: Context, handle, *, parallel: bool | 
     n_slices = max(pool.md_workers + 1, -(-len(case_items) // SLICE_CASES))
     slices = [case_items[i::n_slices] for i in range(n_slices)]  # interleaved: costs even out
     shipped = {it[0] for it in case_items}
-    jobs = {pool.submit(_run, job, ctx): job for job in slices if job}
+    try:
+        jobs = {pool.submit(_run, job, ctx): job for job in slices if job}
+    except cf.BrokenExecutor:  # a worker died earlier (killed, out of memory): check here, start afresh
+        shutdown_pool()
+        yield prepare(items, ctx, handle)
+        return
     pending = list(jobs)  # in submission order: the workers take them from the front
     problems: list[tuple[int, str]] = []
+    broken = False
 
     def local(job):
         try:
@@ -349,7 +355,11 @@ def prepare_parts(lines: list[bytes], ctx: Context, handle, *, parallel: bool | 
                 cf.wait(pending, return_when=cf.FIRST_COMPLETED)
                 continue
             else:
-                result = ready.result()
+                try:
+                    result = ready.result()
+                except (cf.BrokenExecutor, cf.CancelledError):  # its worker died: check that slice here
+                    broken = True
+                    result = local(jobs[ready])
             pending.remove(ready)
             if isinstance(result, tuple):
                 problems.append(result)
@@ -360,6 +370,8 @@ def prepare_parts(lines: list[bytes], ctx: Context, handle, *, parallel: bool | 
     finally:
         for f in pending:
             f.cancel()
+        if broken:
+            shutdown_pool()  # the next import gets new workers
 
 
 def prepare_all(lines: list[bytes], ctx: Context, handle, *, parallel: bool | None = None) -> Prepared:
