@@ -214,3 +214,30 @@ def test_cancel_before_commit_leaves_nothing(session, hub_session, tmp_path):
     assert _count(hb.db, "sync_bundles_in") == 0 and _count(hb.db, "cases") == 0
     assert import_work(hb.db, _CancelAt(99), [r["path"]], hb.user)[0]["status"] == "imported"
     assert _count(hb.db, "cases") == _count(st.db, "cases") > 0
+
+
+def test_hub_page_imports_a_large_bundle_with_worker_processes(qtbot, hub_session, tmp_path, monkeypatch):
+    """From the program's worker thread, a bundle big enough for the worker processes: imported
+    whole, the page's table updated, the window responsive (the work runs off the UI thread)."""
+    from desktop.sync import intake
+    from desktop.ui.exchange_page import ExchangePage
+
+    monkeypatch.setenv("MEDIATION_DESK_HOME", str(tmp_path / "home"))
+    st = dbm.open_database(tmp_path / "big.sqlite", create=True)
+    actor = demo.create_demo_station(st, seed=12)
+    demo.fill(st, intake.PARALLEL_MIN_CASES, seed=12, actor=actor)
+    hb = hub_session
+    sx.join(st, sk.hub_card(hb.db), actor)
+    sh.enrol(hb.db, sk.station_card(st), hb.user)
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    path = sx.export_bundle(st, usb, actor)["path"]
+    hp = ExchangePage(hb)
+    qtbot.addWidget(hp)
+    intake.shutdown_pool()  # so a pool afterwards was started by this import
+    hp.import_files([path])
+    assert hb.ops.wait_idle()
+    assert hp.results[0]["status"] == "imported", hp.results
+    assert hp.results[0]["applied"]["cases"]["new"] == intake.PARALLEL_MIN_CASES
+    assert intake._POOL is not None  # the worker processes did take part
+    assert hp.stations_table.item(0, 6).text() == str(intake.PARALLEL_MIN_CASES)
