@@ -189,7 +189,7 @@ def test_a_bad_holiday_override_is_refused_before_any_case_is_checked(home):
     recs = export.collect(s, full=True)
     override = next(r for r in recs if r["t"] == "calendar_overrides")
     before = state(h)
-    for bad in ({"date": "2026-02-30"}, {"is_workday": 2}, {"note": "长" * 201}):
+    for bad in ({"date": "2026-02-30"}, {"date": "2026-W50-1"}, {"is_workday": 2}, {"note": "长" * 201}):
         broken = [dict(r, **bad) if r is override else r for r in recs]
         with pytest.raises(hub.BundleRefused) as exc:
             hub.import_bundle(h, _write(home, s, forge(s, seq=1, records=broken)), u)

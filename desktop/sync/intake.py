@@ -1,9 +1,10 @@
 """Reading and checking a payload's records at the hub — the CPU-heavy half of an import.
 
-Everything here is a pure function of the payload lines and a picklable `Context`: it reads no
-database and writes nothing. That lets a large bundle be checked on every core (worker
-processes take slices of the lines; the importing process takes the last slice itself), and it
-keeps the all-or-nothing rule simple — the hub writes only after every slice came back clean.
+Checking is a pure function of the payload lines and a picklable `Context`: it reads no
+database and writes nothing. That lets a large bundle be checked on every core — worker
+processes take slices of the case lines, the importing process checks the other lines and any
+slice not yet started when it would otherwise wait — while the importing process writes the
+clean parts inside the import transaction, which any refusal rolls back (hub.py).
 
 Each record line must be canonical JSON (UTF-8, keys sorted, no spaces: what `export` writes).
 Parsing with orjson and comparing the re-encoding byte for byte rejects duplicate keys, NaN,
@@ -29,6 +30,7 @@ from desktop.workcal import WorkCalendar
 
 UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 STATION_RE = re.compile(r"[A-Za-z0-9]{1,40}")
+DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 COMMON_KEYS = frozenset({"t", "id", "station", "created_at", "updated_at", "rev", "deleted"})
 TABLE_KEYS = {
     "org": frozenset({"profile"}),
@@ -40,7 +42,8 @@ TABLE_KEYS = {
 RECORD_KEYS = {t: COMMON_KEYS | k for t, k in TABLE_KEYS.items()}
 MAX_DETAIL_BYTES = 64 * 1024
 CALENDAR_MARK = b'"t":"calendar_overrides"'
-# `\u0000` and surrogate escapes: orjson accepts NUL inside strings, the strict reader does not.
+# orjson reads and writes NUL as `\u0000`, so it survives the canonical check: the strict reader
+# (which refuses it) looks at any line with that escape (or a surrogate one) again.
 _SUSPECT = re.compile(rb"\\u(?:[dD][89a-fA-F]|0000)")
 
 # Column order of a prepared row (after id).
@@ -157,7 +160,7 @@ def check_common(r, n: int, ctx: Context) -> str:
 
 def check_calendar_override(r: dict, n: int) -> tuple:
     try:
-        if not (isinstance(r["date"], str) and len(r["date"]) == 10):
+        if not (isinstance(r["date"], str) and DATE_RE.fullmatch(r["date"])):  # not week dates etc.
             raise ValueError
         _dt.date.fromisoformat(r["date"])
     except ValueError:
