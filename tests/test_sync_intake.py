@@ -260,3 +260,32 @@ def test_a_killed_worker_process_costs_time_not_the_import(home):
     hub.import_bundle(h2, b["path"], u2, parallel=True)
     assert intake._POOL is not None and not intake._POOL._broken
     assert view(h1) == view(h2)
+
+
+def test_a_refusal_after_parts_were_written_leaves_nothing_inside_an_outer_transaction(home):
+    """The program imports a batch in one outer transaction (exchange page): a bundle refused after
+    its first parts were written rolls back to its own savepoint; the next bundle still lands."""
+    s1, a1, _ = make_station(home, "s1", seed=13, n=30)
+    s2, a2, _ = make_station(home, "s2", seed=14, n=20)
+    h, u, _ = make_hub(home)
+    connect(s1, a1, h, u)
+    connect(s2, a2, h, u)
+    recs = export.collect(s1, full=True)
+    last_case = max(i for i, r in enumerate(recs) if r["t"] == "cases")
+    recs[last_case]["doc"]["workers"][0]["id_number"] = "110101199003070135"
+    bad = _write(home, s1, forge(s1, seq=1, records=recs))
+    usb = home / "usb"
+    usb.mkdir()
+    good = export.export_bundle(s2, usb, a2)["path"]
+    before = state(h)
+    h.conn.execute("BEGIN IMMEDIATE")
+    with pytest.raises(hub.BundleRefused) as exc:
+        hub.import_bundle(h, bad, u, parallel=True)  # profile, roster and events are written first
+    assert exc.value.check == "记录" and f"第{last_case + 1}条记录" in str(exc.value)
+    assert hub.import_bundle(h, good, u, parallel=True)["status"] == "imported"
+    h.conn.execute("COMMIT")
+    one = keys.org.station_id(s1)
+    for table in ("cases", "case_events", "mediators", "org", "sync_bundles_in"):
+        assert h.conn.execute(f"select count(*) from {table} where station = ?", (one,)).fetchone()[0] == 0
+    assert h.conn.execute("select count(*) from cases").fetchone()[0] == 20
+    assert state(h) != before
