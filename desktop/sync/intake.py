@@ -323,7 +323,11 @@ def prepare_parts(lines: list[bytes], ctx: Context, handle, *, parallel: bool | 
     if not parallel:
         yield prepare(items, ctx, handle)
         return
-    pool = _pool()
+    try:
+        pool = _pool()
+    except (OSError, ImportError, NotImplementedError):  # no process support here (no /dev/shm, sandbox)
+        yield prepare(items, ctx, handle)
+        return
     n_slices = max(pool.md_workers + 1, -(-len(case_items) // SLICE_CASES))
     slices = [case_items[i::n_slices] for i in range(n_slices)]  # interleaved: costs even out
     shipped = {it[0] for it in case_items}
