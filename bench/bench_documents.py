@@ -9,7 +9,6 @@ Prints medians over N runs (default 7) after one warm-up render (fonts loaded, t
 from __future__ import annotations
 
 import argparse
-import copy
 import datetime as dt
 import json
 import os

@@ -10,7 +10,6 @@ Goal (issue 2): p95 ≤ 50 ms and ≥ 20× faster than the scan.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import statistics
 import subprocess

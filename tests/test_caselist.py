@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as _dt
 
 import pytest
 
+from desktop.records import today as china_today
 from desktop import caselist, cases, db as dbm, demo
 from desktop.caselist import Filters
 from desktop.errors import InputError
@@ -50,7 +50,7 @@ def test_id_numbers_are_masked(demo_db):
 
 
 def test_filters_match_a_plain_scan(demo_db):
-    today = _dt.date.today()
+    today = china_today()
     everything = _all(demo_db)
     mediating = _all(demo_db, Filters(status="mediating"))
     assert mediating and all(r.status == "mediating" for r in mediating)

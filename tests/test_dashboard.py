@@ -6,9 +6,10 @@ import datetime as _dt
 
 import pytest
 
+from desktop.records import today as china_today
 from desktop import accounts, cases, dashboard, db as dbm, org
 
-TODAY = _dt.date.today()
+TODAY = china_today()
 
 
 def d(days: int) -> str:

@@ -16,6 +16,7 @@ import datetime as _dt
 import sys
 
 from desktop.errors import InputError, Refused
+from desktop.records import today as china_today
 
 CASE_DOCUMENTS = (
     "application", "oral-record", "registration", "acceptance-notice", "respondent-notice", "decline-notice",
@@ -41,7 +42,7 @@ def register(sub) -> None:
 
 def _today(args) -> _dt.date:
     if not args.today:
-        return _dt.date.today()
+        return china_today()  # documents are dated in China time, whatever the PC's zone
     try:
         return _dt.date.fromisoformat(args.today)
     except ValueError:

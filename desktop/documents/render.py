@@ -21,6 +21,7 @@ from desktop.documents.templates import (
 )
 from desktop.documents.values import Deadline, parse_date
 from desktop.files import write_bytes_atomic
+from desktop.records import today as china_today
 
 # ---------------------------------------------------------------- geometry and type sizes
 
@@ -671,7 +672,7 @@ def draw_units(units: list[Unit], out_path, fonts: FontSet, *, title: str, autho
 
 
 def _today(today):
-    return today or _dt.date.today()
+    return today or china_today()  # China time (+08:00), as every stored date
 
 
 def _fonts_for(org: dict, fonts: dict | None) -> FontSet:

@@ -9,6 +9,7 @@ from desktop.documents.errors import DocumentError
 from desktop.files import atomic_path
 from desktop.documents.fields import build_context
 from desktop.documents.templates import EXTRA_DOCUMENTS, get_common, get_template, plain
+from desktop.records import today as china_today
 
 
 def write_roster_xlsx(table: str, org: dict, mediators: list[dict], out_path, *, today: _dt.date | None = None,
@@ -22,7 +23,7 @@ def write_roster_xlsx(table: str, org: dict, mediators: list[dict], out_path, *,
         raise DocumentError(f"未知名册「{table}」（可用：{'、'.join(EXTRA_DOCUMENTS)}）")
     common = get_common(forms_dir)
     tpl = get_template(table, forms_dir)
-    ctx = build_context({}, org or {}, today=today or _dt.date.today(), common=common, mediators=mediators)
+    ctx = build_context({}, org or {}, today=today or china_today(), common=common, mediators=mediators)
     block = next((b for b in tpl.blocks if b.type == "list"), None)
     if block is None:  # pragma: no cover - the shipped templates have one
         raise DocumentError(f"{table}.toml: 没有表格（list）块，无法导出 xlsx")

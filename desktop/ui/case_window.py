@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop import cases, money, roster, validate
+from desktop.records import today as records_today
 from desktop.codes import (
     APPLICANTS, DECLINE_REASONS, DISPUTE_TYPES, FOLLOWUP_METHODS, ITEM_CATEGORIES, MEDIATOR_ROLES, MODES,
     OUTCOMES, PAYMENT_ORDER_CATEGORIES, SOURCES, STATUSES,
@@ -725,14 +726,12 @@ class CaseWindow(QWidget):
         """The review application's window or case type: a warning instead of a document."""
         if name != "review-application":
             return False
-        import datetime as _dt
-
         from PySide6.QtWidgets import QMessageBox
 
         from desktop.documents import DocumentRefused, check_review_allowed
 
         try:
-            check_review_allowed(self.case, _dt.date.today())
+            check_review_allowed(self.case, records_today())
         except DocumentRefused as exc:
             box = QMessageBox(QMessageBox.Warning, "不能制作仲裁审查申请书", str(exc), QMessageBox.Ok, self)
             box.setAttribute(Qt.WA_DeleteOnClose)

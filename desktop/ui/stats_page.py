@@ -8,7 +8,6 @@ while); the page shows the last result. Exports write to a temporary name and re
 
 from __future__ import annotations
 
-import datetime as _dt
 from pathlib import Path
 
 from PySide6.QtCore import QMargins, Qt
@@ -19,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop import org
+from desktop.records import today as records_today
 from desktop.stats import formula as fm, layout, report as rpt, screening as scr
 from desktop.stats.export import write_report
 from desktop.stats.periods import Period, month, quarter, year
@@ -146,7 +146,7 @@ class StatsPage(QWidget):
             self.kind.addItem(label, k)
         self.year = QSpinBox()
         self.year.setRange(1990, 2200)
-        today = _dt.date.today()
+        today = records_today()
         self.year.setValue(today.year)
         self.year.setSuffix(" 年")
         self.sub = QComboBox()
@@ -260,7 +260,7 @@ class StatsPage(QWidget):
     def _fill_sub(self, *_) -> None:
         self.sub.clear()
         kind = self.kind.currentData()
-        today = _dt.date.today()
+        today = records_today()
         if kind == "quarter":
             for q in range(1, 5):
                 self.sub.addItem(f"第{'一二三四'[q - 1]}季度", q)

@@ -48,7 +48,11 @@ def date_edit(value: str | None = None, parent=None) -> QDateEdit:
     w = QDateEdit(parent)
     w.setCalendarPopup(True)
     w.setDisplayFormat("yyyy-MM-dd")
-    w.setDate(QDate.fromString(value, "yyyy-MM-dd") if value else QDate.currentDate())
+    if value:
+        w.setDate(QDate.fromString(value, "yyyy-MM-dd"))
+    else:  # today in China time (+08:00, as every stored date), not the PC's own time zone
+        today = _dt.datetime.now(TZ).date()
+        w.setDate(QDate(today.year, today.month, today.day))
     return w
 
 

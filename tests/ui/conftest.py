@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as _dt
+
+from desktop.records import today as china_today
 import os
 
 import pytest
@@ -42,7 +44,7 @@ def station(tmp_path):
     database = dbm.open_database(path, create=True)
     user = demo.create_demo_station(database, seed=5)
     demo.fill(database, 40, seed=5)
-    received = (_dt.date.today() - _dt.timedelta(days=30)).isoformat()
+    received = (china_today() - _dt.timedelta(days=30)).isoformat()
     late = cases.create_case(database, {
         "application": {"mode": "written", "received_at": f"{received}T09:30:00+08:00"},
         "workers": [{"name": "逾期甲", "id_number": "330481199001011236"}],

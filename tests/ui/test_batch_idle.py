@@ -3,12 +3,12 @@ password, own password change and users, a viewer's read-only window, and the se
 
 from __future__ import annotations
 
-import datetime as _dt
 import os
 
 import pytest
 from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt
 
+from desktop.records import today as china_today
 from desktop import accounts, cases, keys, lock
 from desktop.errors import Refused
 
@@ -68,7 +68,7 @@ def test_review_application_warns_instead_of_printing(qtbot, session):
     from desktop.documents import DocumentRefused, check_review_allowed
     from desktop.ui.case_window import CaseWindow
 
-    today = _dt.date.today()
+    today = china_today()
     late = None
     for (cid,) in session.db.conn.execute("select id from cases where outcome = 'agreed' and deleted = 0"):
         case = cases.get_case(session.db, cid)

@@ -4,11 +4,11 @@ and 取消 before the commit leaving nothing written."""
 
 from __future__ import annotations
 
-import datetime as _dt
 import json
 
 import pytest
 
+from desktop.records import today as china_today
 from desktop import accounts, db as dbm, demo
 from desktop.stats import formula as fm, report as rpt, screening as scr
 from desktop.sync import export as sx, hub as sh, keys as sk
@@ -51,7 +51,7 @@ def test_stats_page_shows_the_report_and_exports_xlsx(qtbot, demo300, tmp_path):
     page.show()
     assert s.ops.wait_idle()
     period = page.period()
-    assert period.label == str(_dt.date.today().year)
+    assert period.label == str(china_today().year)
     r = rpt.period_report(s.db, period)
     assert r["accepted"] > 0 and r["closed"] > 0
     assert page.value_text("当期受理案件数") == str(r["accepted"])
