@@ -189,7 +189,7 @@ def main() -> None:
         c = rh.conn
         c.execute("begin")
         for t_, rows_ in part.simple.items():
-            table = "sync_calendar_overrides" if t_ == "calendar_overrides" else t_
+            table = hub._table(t_)
             cols = intake.SIMPLE_COLS[t_]
             c.executemany(upsert_sql(table, cols), [(r[0], *r[3]) for r in rows_])
         first = (c.execute("select max(rowid) from cases").fetchone()[0] or 0) + 1

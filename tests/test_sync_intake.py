@@ -51,14 +51,19 @@ def view(h) -> dict:
     return out
 
 
-def test_worker_processes_give_the_same_hub_as_one_process(home):
-    s, a, _ = make_station(home, "s", seed=3, n=60)
+def station_and_twin_hubs(home, *, seed: int, n: int):
+    """A station joined to a hub, an identical copy of that hub, and the station's first bundle."""
+    s, a, _ = make_station(home, "s", seed=seed, n=n)
     h1, u1, _ = make_hub(home, "h1")
     connect(s, a, h1, u1)
     h2, u2 = twin(h1, home, "h2")
     usb = home / "usb"
     usb.mkdir()
-    b = export.export_bundle(s, usb, a)
+    return (h1, u1), (h2, u2), export.export_bundle(s, usb, a)
+
+
+def test_worker_processes_give_the_same_hub_as_one_process(home):
+    (h1, u1), (h2, u2), b = station_and_twin_hubs(home, seed=3, n=60)
     r1 = hub.import_bundle(h1, b["path"], u1, parallel=False)
     r2 = hub.import_bundle(h2, b["path"], u2, parallel=True)
     assert r1["applied"] == r2["applied"] and r1["applied"]["cases"]["new"] == 60
@@ -240,13 +245,7 @@ def test_a_killed_worker_process_costs_time_not_the_import(home):
     import signal
     import time
 
-    s, a, _ = make_station(home, "s", seed=11, n=30)
-    h1, u1, _ = make_hub(home, "h1")
-    connect(s, a, h1, u1)
-    h2, u2 = twin(h1, home, "h2")
-    usb = home / "usb"
-    usb.mkdir()
-    b = export.export_bundle(s, usb, a)
+    (h1, u1), (h2, u2), b = station_and_twin_hubs(home, seed=11, n=30)
     pool = intake._pool()
     pool.submit(int, 0).result()
     for pid in list(pool._processes):
@@ -289,3 +288,24 @@ def test_a_refusal_after_parts_were_written_leaves_nothing_inside_an_outer_trans
         assert h.conn.execute(f"select count(*) from {table} where station = ?", (one,)).fetchone()[0] == 0
     assert h.conn.execute("select count(*) from cases").fetchone()[0] == 20
     assert state(h) != before
+
+
+def test_a_record_id_cannot_move_to_another_station(home):
+    """A bundle of station 2 carrying a case id the hub holds for station 1 (a copied database,
+    or a forger) is refused, and station 1's case is left as it was."""
+    s1, a1, _ = make_station(home, "s1", seed=15, n=5)
+    s2, a2, _ = make_station(home, "s2", seed=16, n=5)
+    h, u, _ = make_hub(home)
+    connect(s1, a1, h, u)
+    connect(s2, a2, h, u)
+    usb = home / "usb"
+    usb.mkdir()
+    hub.import_bundle(h, export.export_bundle(s1, usb, a1)["path"], u)
+    taken = next(r for r in export.collect(s1, full=True) if r["t"] == "cases")
+    theirs = next(r for r in export.collect(s2, full=True) if r["t"] == "cases")
+    moved = dict(theirs, id=taken["id"], rev=taken["rev"] + 1)
+    before = state(h)
+    with pytest.raises(hub.BundleRefused) as exc:
+        hub.import_bundle(h, _write(home, s2, forge(s2, seq=1, records=[moved])), u)
+    assert exc.value.check == "记录" and "数据包却标为" in str(exc.value)
+    assert state(h) == before

@@ -154,7 +154,27 @@ def _payload_lines(plain: bytes) -> list[bytes]:
     return lines
 
 
-def _check_ids(db, part: intake.Prepared, seen: dict, fail) -> None:
+def _table(t: str) -> str:
+    """Where a record type is kept at the hub (stations' holiday overrides apart from its own)."""
+    return "sync_calendar_overrides" if t == "calendar_overrides" else t
+
+
+def _held(c, part: intake.Prepared) -> dict:
+    """What the hub already holds for a part's ids: table -> {id: (rowid, rev, station)}. One
+    look-up serves both the ownership check and the insert-or-update split."""
+    held = {}
+    for t, rows in (("cases", part.cases), *part.simple.items()):
+        ids = [r[0] for r in rows]
+        out = held[t] = {}
+        for i in range(0, len(ids), 500):
+            chunk = ids[i:i + 500]
+            out.update({r[0]: r[1:] for r in c.execute(
+                f"select id, rowid, rev, station from {_table(t)} where id in ({','.join('?' * len(chunk))})",
+                chunk)})
+    return held
+
+
+def _check_ids(part: intake.Prepared, held: dict, seen: dict, fail) -> None:
     """One record per id and table in a bundle; an id may never move between stations (a station
     cannot overwrite another's records)."""
     for t, rows in (("cases", part.cases), *part.simple.items()):
@@ -163,15 +183,10 @@ def _check_ids(db, part: intake.Prepared, seen: dict, fail) -> None:
         ids.update(r[0] for r in rows)
         if len(ids) - before != len(rows):
             fail("记录", f"同一数据包中{_TABLE_CN[t]}记录的标识重复")
-        table = "sync_calendar_overrides" if t == "calendar_overrides" else t
-        for i in range(0, len(rows), 500):
-            chunk = rows[i:i + 500]
-            existing = dict(db.conn.execute(
-                f"select id, station from {table} where id in ({','.join('?' * len(chunk))})",
-                [r[0] for r in chunk]).fetchall())
-            for r in chunk:
-                if r[0] in existing and existing[r[0]] != r[1]:
-                    fail("记录", f"记录 {r[0]} 在本汇总端属于站点 {existing[r[0]]}，数据包却标为 {r[1]}")
+        for r in rows:
+            old = held[t].get(r[0])
+            if old is not None and old[2] != r[1]:
+                fail("记录", f"记录 {r[0]} 在本汇总端属于站点 {old[2]}，数据包却标为 {r[1]}")
 
 
 def _check_and_apply(db, lines: list[bytes], ctx: intake.Context, manifest: dict, fail,
@@ -186,12 +201,13 @@ def _check_and_apply(db, lines: list[bytes], ctx: intake.Context, manifest: dict
     stations: set[str] = set()
     try:
         for part in intake.prepare_parts(lines, ctx, db, parallel=parallel):
-            _check_ids(db, part, seen, fail)
+            held = _held(db.conn, part)
+            _check_ids(part, held, seen, fail)
             for t in bundle.SYNCED:
                 counts[t] += part.counts[t]
                 tombstones[t] += part.tombstones[t]
             stations.update(r[1] for rows in (part.cases, *part.simple.values()) for r in rows)
-            for t, stat in _apply(db, part).items():
+            for t, stat in _apply(db, part, held).items():
                 for k, v in stat.items():
                     applied[t][k] += v
     except intake.RecordProblem as exc:
@@ -205,16 +221,7 @@ _TABLE_CN = {"org": "组织信息", "mediators": "调解员", "cases": "案件",
              "calendar_overrides": "节假日调整"}
 
 
-def _existing(c, table: str, ids: list[str]) -> dict:
-    out = {}
-    for i in range(0, len(ids), 500):
-        chunk = ids[i:i + 500]
-        out.update({r[0]: (r[1], r[2]) for r in c.execute(
-            f"select id, rowid, rev from {table} where id in ({','.join('?' * len(chunk))})", chunk)})
-    return out
-
-
-def _apply(db, plan: intake.Prepared) -> dict:
+def _apply(db, plan: intake.Prepared, held: dict) -> dict:
     """Write the checked rows: new ones inserted, higher revisions replace, the rest left alone.
 
     One statement per table and kind (executemany); new cases get their rowids assigned here,
@@ -222,8 +229,8 @@ def _apply(db, plan: intake.Prepared) -> dict:
     applied = {t: {"new": 0, "updated": 0, "unchanged": 0} for t in bundle.SYNCED}
     c = db.conn
 
-    def split(table, rows):
-        have = _existing(c, table, [r[0] for r in rows])
+    def split(t, rows):
+        have = held[t]
         new, upd = [], []
         for r in rows:
             old = have.get(r[0])
@@ -234,9 +241,9 @@ def _apply(db, plan: intake.Prepared) -> dict:
         return new, upd
 
     for t, rows in plan.simple.items():
-        table = "sync_calendar_overrides" if t == "calendar_overrides" else t
+        table = _table(t)
         cols = intake.SIMPLE_COLS[t]
-        new, upd = split(table, rows)
+        new, upd = split(t, rows)
         c.executemany(f"insert into {table} (id, {', '.join(cols)}) values ({', '.join('?' * (len(cols) + 1))})",
                       [(r[0], *r[3]) for r in new])
         c.executemany(f"update {table} set {', '.join(k + ' = ?' for k in cols)} where rowid = ?",
