@@ -38,7 +38,7 @@ def make_station(path: Path) -> None:
 
 def child(path: str, seed: int) -> None:
     from desktop import cases, db as dbm, demo, keys, lock
-    from desktop.records import today
+    from desktop.clock import today
 
     lock.acquire(path)
     d = dbm.open_database(path)

@@ -92,7 +92,7 @@ def main() -> None:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     from desktop import accounts, audit, cases, db as dbm, demo
-    from desktop.records import now, today as today_
+    from desktop.clock import now, today as today_
     from desktop.sync import bundle, export, hub, intake, keys
 
     out = tmp / "usb"

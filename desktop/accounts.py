@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from desktop import audit
+from desktop import audit, clock
 from desktop.codes import USER_ROLES
 from desktop.errors import InputError, PermissionDenied, Refused
-from desktop.records import TZ, now
+from desktop.clock import TZ, now
 
 MAX_FAILURES = 5
 LOCK_MINUTES = 15
@@ -113,7 +113,7 @@ def authenticate(db, name: str | None, password: str | None) -> User:
         "select role, password_hash, active, failed_count, locked_until, display_name from users where name = ?",
         (name,),
     ).fetchone()
-    current = _dt.datetime.now(TZ)
+    current = clock.now_datetime()
     if row is None:
         with db.atomic():
             audit.log(db, name, "login.failed", detail={"reason": "unknown user"})

@@ -6,7 +6,7 @@ import hashlib
 import json
 import re
 
-from desktop.records import now
+from desktop.clock import now
 
 GENESIS = "0" * 64
 

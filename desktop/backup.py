@@ -19,14 +19,14 @@ import re
 import sqlite3
 from pathlib import Path
 
-from desktop import paths
+from desktop import clock, paths
 from desktop.errors import InputError, Refused
-from desktop.records import TZ
+from desktop.clock import TZ
 
 
 def _now() -> _dt.datetime:
     """Station-local wall time (China Standard Time), naive: names files and decides 'today'."""
-    return _dt.datetime.now(TZ).replace(tzinfo=None)
+    return clock.now_datetime().replace(tzinfo=None)
 
 KEEP_DAILY, KEEP_WEEKLY, KEEP_MONTHLY, KEEP_PRE = 7, 4, 12, 10
 _STAMP = "%Y%m%d-%H%M%S-%f"

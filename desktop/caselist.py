@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from desktop import money, search, sensitive
 from desktop.codes import DISPUTE_TYPES, STATUSES
 from desktop.errors import InputError
-from desktop.records import today as _today
+from desktop.clock import today as _today
 
 PAGE_SIZE = 256
 SEARCH_LIMIT = 2000  # a search shows at most this many rows, newest first

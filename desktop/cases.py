@@ -21,7 +21,8 @@ from desktop.codes import (
     MEDIATOR_ROLES, MODES, OUTCOMES, SOURCES,
 )
 from desktop.errors import InputError
-from desktop.records import TZ, new_record, now, today as _today
+from desktop.clock import TZ, now, today as _today
+from desktop.records import new_record
 from desktop.workcal import WorkCalendar
 
 COLLECTIVE_MIN = 10  # LDMAL Art. 7: ten or more workers with a common request

@@ -10,7 +10,7 @@ import datetime as _dt
 
 from desktop import money
 from desktop.codes import ITEM_CATEGORIES, PAYMENT_ORDER_CATEGORIES
-from desktop.records import today as _today
+from desktop.clock import today as _today
 
 LIMIT = 200
 ITEMS_SOON_DAYS = 7  # agreement items falling due within a week

@@ -29,7 +29,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from desktop.errors import InputError, Refused
-from desktop.records import now
+from desktop.clock import now
 
 PREFIX = "enc1:"
 _FROM_URLSAFE = str.maketrans("-_", "+/")

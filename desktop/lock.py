@@ -15,6 +15,7 @@ import os
 import socket
 from pathlib import Path
 
+from desktop import clock
 from desktop.errors import Refused
 
 try:
@@ -180,7 +181,7 @@ def _acquire(path: Path) -> WriterLock:
             os.close(fd)
             continue
         info = {"pid": os.getpid(), "host": socket.gethostname(),
-                "started": _dt.datetime.now().astimezone().isoformat(timespec="seconds")}
+                "started": clock.now()}
         data = json.dumps(info).encode()
         os.ftruncate(fd, 0)
         os.lseek(fd, 0, os.SEEK_SET)

@@ -10,7 +10,8 @@ import string
 from desktop import audit, validate
 from desktop.codes import ORG_KINDS
 from desktop.errors import InputError
-from desktop.records import new_record, now
+from desktop.clock import now
+from desktop.records import new_record
 
 DEFAULT_CASE_NO_TEMPLATE = "〔{year}〕{abbr}劳调字第{seq:04d}号"
 

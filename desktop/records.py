@@ -20,7 +20,7 @@ COMMON_COLUMNS = {
     "deleted": int,
 }
 
-TZ = _dt.timezone(_dt.timedelta(hours=8))  # China Standard Time, no DST
+from desktop.clock import TZ, now  # noqa: F401  (TZ is re-exported for older imports)
 
 
 def uuid7() -> str:
@@ -35,13 +35,6 @@ def uuid7() -> str:
     return str(uuid.UUID(int=value))
 
 
-def now() -> str:
-    """Current time as ISO 8601 with the +08:00 offset (contract.md)."""
-    return _dt.datetime.now(TZ).isoformat(timespec="seconds")
-
-
-def today() -> _dt.date:
-    return _dt.datetime.now(TZ).date()
 
 
 def new_record(station: str, **fields) -> dict:

@@ -9,7 +9,8 @@ from desktop import audit, org, sensitive, validate
 from desktop.accounts import User, require
 from desktop.codes import EDUCATION, EMPLOYMENT, POLITICAL_STATUS, ROSTER_ROLES
 from desktop.errors import InputError
-from desktop.records import new_record, now, today as _today
+from desktop.clock import now, today as _today
+from desktop.records import new_record
 
 KEYS = {"name", "sex", "birth_date", "id_number", "phone", "address", "ethnicity", "political_status", "education",
         "major", "employer", "title", "employment", "role", "appointed_at", "term_start", "term_end",

@@ -10,8 +10,9 @@ import re
 import unicodedata
 from typing import NamedTuple
 
+from desktop import clock
 
-_CHINA = datetime.timezone(datetime.timedelta(hours=8))
+
 
 
 class FieldError(ValueError):
@@ -57,7 +58,7 @@ def age_on(birth: datetime.date, on: datetime.date) -> int:
 def check_id_number(
     value: str, *, min_age: int | None = None, on: datetime.date | None = None
 ) -> IdInfo:
-    on = on or datetime.datetime.now(_CHINA).date()  # the contract's +08:00, whatever the PC's zone
+    on = on or clock.today()  # the contract's +08:00, whatever the PC's zone
     s = _no_space(_nfkc(value or "")).upper()
     if not s:
         raise FieldError("身份证号码不能为空")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from desktop.records import today as china_today
+from desktop.clock import today as china_today
 from desktop import caselist, cases, db as dbm, demo
 from desktop.caselist import Filters
 from desktop.errors import InputError

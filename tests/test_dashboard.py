@@ -6,7 +6,7 @@ import datetime as _dt
 
 import pytest
 
-from desktop.records import today as china_today
+from desktop.clock import today as china_today
 from desktop import accounts, cases, dashboard, db as dbm, org
 
 TODAY = china_today()

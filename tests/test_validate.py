@@ -112,7 +112,7 @@ def test_id_legacy_15_digits_converted_with_warning():
 
 
 def test_id_default_on_is_today():
-    from desktop.records import today  # China's date (+08:00), not the test machine's
+    from desktop.clock import today  # China's date (+08:00), not the test machine's
 
     tomorrow = today() + timedelta(days=1)
     number = _with_check("110101" + tomorrow.strftime("%Y%m%d") + "013")

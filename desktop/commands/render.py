@@ -16,7 +16,7 @@ import datetime as _dt
 import sys
 
 from desktop.errors import InputError, Refused
-from desktop.records import today as china_today
+from desktop.clock import today as china_today
 
 CASE_DOCUMENTS = (
     "application", "oral-record", "registration", "acceptance-notice", "respondent-notice", "decline-notice",

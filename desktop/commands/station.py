@@ -155,7 +155,7 @@ def cmd_cases(args) -> int:
     where = ["deleted = 0"]
     params: list = []
     if args.status == "overdue":
-        from desktop.records import today
+        from desktop.clock import today
         t = today().isoformat()
         where.append("((status = 'registered' and acceptance_due < ?) or (status = 'mediating' and mediation_deadline < ?))")
         params += [t, t]

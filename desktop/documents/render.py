@@ -21,7 +21,7 @@ from desktop.documents.templates import (
 )
 from desktop.documents.values import Deadline, parse_date
 from desktop.files import write_bytes_atomic
-from desktop.records import today as china_today
+from desktop.clock import today as china_today
 
 # ---------------------------------------------------------------- geometry and type sizes
 

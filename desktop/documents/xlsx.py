@@ -9,7 +9,7 @@ from desktop.documents.errors import DocumentError
 from desktop.files import atomic_path
 from desktop.documents.fields import build_context
 from desktop.documents.templates import EXTRA_DOCUMENTS, get_common, get_template, plain
-from desktop.records import today as china_today
+from desktop.clock import today as china_today
 
 
 def write_roster_xlsx(table: str, org: dict, mediators: list[dict], out_path, *, today: _dt.date | None = None,

@@ -7,7 +7,7 @@ from pathlib import Path
 from desktop import audit
 from desktop.errors import Refused
 from desktop.files import atomic_path
-from desktop.records import now
+from desktop.clock import now
 from desktop.stats import outputs, report as rpt
 from desktop.stats.periods import Period
 

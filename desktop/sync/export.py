@@ -21,7 +21,7 @@ import orjson
 from desktop import __version__, audit, cases, org, sensitive
 from desktop.errors import InputError, Refused
 from desktop.migrations import MIGRATION_NAMES
-from desktop.records import now
+from desktop.clock import now
 from desktop.sync import bundle, keys
 
 HUB_SETTING = "sync.hub"

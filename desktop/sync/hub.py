@@ -18,7 +18,7 @@ from pathlib import Path
 from desktop import accounts, audit, cases, db as dbm, org
 from desktop.errors import InputError, Refused
 from desktop.migrations import MIGRATION_NAMES
-from desktop.records import now, today as _today
+from desktop.clock import now, today as _today
 from desktop.sync import bundle, intake, keys
 from desktop.sync.bundle import Rejected
 from desktop.sync.export import immediate, stats_fingerprint

@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from desktop import org
 from desktop.errors import Refused
-from desktop.records import now
+from desktop.clock import now
 
 SIG_ALG_PREHASHED = b"ED"  # minisign: Ed25519 over BLAKE2b-512 of the file
 SIG_ALG_LEGACY = b"Ed"  # minisign: Ed25519 over the file itself (accepted when verifying)

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop import cases, money, roster, validate
-from desktop.records import today as records_today
+from desktop.clock import today as records_today
 from desktop.codes import (
     APPLICANTS, DECLINE_REASONS, DISPUTE_TYPES, FOLLOWUP_METHODS, ITEM_CATEGORIES, MEDIATOR_ROLES, MODES,
     OUTCOMES, PAYMENT_ORDER_CATEGORIES, SOURCES, STATUSES,
@@ -652,7 +652,7 @@ class CaseWindow(QWidget):
         for p in c.get("performance") or []:
             if 0 <= p["item"] < len(paid):
                 paid[p["item"]] += money.parse_amount(p["amount"])
-        from desktop.records import today
+        from desktop.clock import today
         t = today().isoformat()
         rows, hints = [], []
         for i, it in enumerate(items):

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (
 
 from desktop import accounts, backup, cases, demo, keys, org
 from desktop.codes import ORG_KINDS, USER_ROLES
-from desktop.records import now
+from desktop.clock import now
 from desktop.errors import InputError
 from desktop.ui import ops as opsmod
 from desktop.ui.widgets import ErrorLabel, date_edit, fill_table, iso_date, readonly_table, row_data

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop import org
-from desktop.records import today as records_today
+from desktop.clock import today as records_today
 from desktop.stats import formula as fm, layout, report as rpt, screening as scr
 from desktop.stats.export import write_report
 from desktop.stats.periods import Period, month, quarter, year

@@ -10,7 +10,8 @@ from PySide6.QtWidgets import (
     QAbstractItemView, QDateEdit, QDateTimeEdit, QHeaderView, QLabel, QTableWidget, QTableWidgetItem,
 )
 
-from desktop.records import TZ
+from desktop import clock
+from desktop.clock import TZ
 
 ERROR_STYLE = "color: #b3261e;"
 ERROR_BG = QColor("#fde7e9")
@@ -51,7 +52,7 @@ def date_edit(value: str | None = None, parent=None) -> QDateEdit:
     if value:
         w.setDate(QDate.fromString(value, "yyyy-MM-dd"))
     else:  # today in China time (+08:00, as every stored date), not the PC's own time zone
-        today = _dt.datetime.now(TZ).date()
+        today = clock.today()
         w.setDate(QDate(today.year, today.month, today.day))
     return w
 
@@ -64,7 +65,7 @@ def datetime_edit(value: str | None = None, parent=None) -> QDateTimeEdit:
         d = _dt.datetime.fromisoformat(value).astimezone(TZ)
         w.setDateTime(QDateTime(QDate(d.year, d.month, d.day), QTime(d.hour, d.minute)))
     else:
-        now = _dt.datetime.now(TZ)
+        now = clock.now_datetime()
         w.setDateTime(QDateTime(QDate(now.year, now.month, now.day), QTime(now.hour, now.minute)))
     return w
 

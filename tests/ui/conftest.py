@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 
-from desktop.records import today as china_today
+from desktop.clock import today as china_today
 import os
 
 import pytest

@@ -8,7 +8,7 @@ import os
 import pytest
 from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt
 
-from desktop.records import today as china_today
+from desktop.clock import today as china_today
 from desktop import accounts, cases, keys, lock
 from desktop.errors import Refused
 

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from desktop.records import today as china_today
+from desktop.clock import today as china_today
 from desktop import accounts, db as dbm, demo
 from desktop.stats import formula as fm, report as rpt, screening as scr
 from desktop.sync import export as sx, hub as sh, keys as sk

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from desktop import records
+from desktop import clock
 
 
 @pytest.fixture
@@ -24,7 +24,7 @@ def far_west(monkeypatch):
 def test_default_dates_are_china_dates(qtbot, far_west):
     from desktop.ui.widgets import date_edit, datetime_edit
 
-    today = records.today()
+    today = clock.today()
     d = date_edit()
     assert d.date().toString("yyyy-MM-dd") == today.isoformat()
     dt = datetime_edit()
