@@ -16,6 +16,17 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.gui)
 
 
+@pytest.fixture(autouse=True)
+def _clock_put_back():
+    """Every test starts and ends on the environment's clock (MEDIATION_DESK_TODAY in CI's hard-date
+    runs, else the system's); a test that needs a given day calls clock.set_today() itself."""
+    from desktop import clock
+
+    clock.reset()
+    yield clock
+    clock.reset()
+
+
 @pytest.fixture
 def station(tmp_path, monkeypatch):
     """A fresh station database with an administrator; returns (db, admin user, path)."""
