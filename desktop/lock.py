@@ -9,6 +9,7 @@ OS lock is available the pid is checked instead.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import datetime as _dt
 import json
 import os
@@ -28,6 +29,11 @@ except ImportError:
     msvcrt = None
 
 _WIN_LOCK_OFFSET = 1 << 20  # lock a byte beyond the text so others can still read who holds it
+
+
+def _binary() -> int:
+    """O_BINARY where the C runtime has text mode (Windows), else 0: the holder's text is read back byte-exact."""
+    return getattr(os, "O_BINARY", 0)
 
 
 class Locked(Refused):
@@ -100,8 +106,7 @@ class WriterLock:
                     os.unlink(self.path)
             except OSError:
                 pass
-            if fcntl is not None:
-                fcntl.flock(self._fd, fcntl.LOCK_UN)
+            _os_unlock(self._fd)
         finally:
             os.close(self._fd)
             self._fd = None
@@ -131,6 +136,17 @@ def _try_os_lock(fd) -> bool | None:
         except OSError:
             return False
     return None
+
+
+def _os_unlock(fd) -> None:
+    """Unlock before close: Windows drops a closed file's locks only 'when resources allow', so a
+    program restarted at once could find its own old lock still held."""
+    if fcntl is not None:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+    elif msvcrt is not None:  # pragma: no cover - Windows
+        with contextlib.suppress(OSError):
+            os.lseek(fd, _WIN_LOCK_OFFSET, os.SEEK_SET)
+            msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
 
 
 _held: dict[str, WriterLock] = {}
@@ -163,7 +179,7 @@ def _release_all() -> None:
 def _acquire(path: Path) -> WriterLock:
     for _attempt in range(5):
         try:
-            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | _binary(), 0o644)
         except OSError as exc:
             raise Refused(f"无法创建锁文件 {path}：{exc.strerror}") from None
         got = _try_os_lock(fd)
@@ -195,15 +211,14 @@ def holder(db_path) -> dict | None:
     """Who holds the writer lock now (None if nobody does)."""
     path = lock_path(db_path)
     try:
-        fd = os.open(path, os.O_RDWR)
+        fd = os.open(path, os.O_RDWR | _binary())
     except OSError:
         return None
     try:
         got = _try_os_lock(fd)
         info = _read(fd)
         if got is True:
-            if fcntl is not None:
-                fcntl.flock(fd, fcntl.LOCK_UN)
+            _os_unlock(fd)
             return None
         if got is None and not pid_alive(info.get("pid")):
             return None

@@ -128,7 +128,8 @@ def write_atomic(directory: Path, name: str, data: bytes) -> Path:
     tmp = directory / f".{name}.{os.getpid()}.tmp"
     renamed = False
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        # O_BINARY: on Windows os.open defaults to text mode and would write every \n as \r\n.
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o644)
         try:
             view = memoryview(data)
             while view:
