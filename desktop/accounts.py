@@ -103,44 +103,76 @@ def create_user(db, name: str, password: str, role: str, *, display_name: str = 
     return User(name, role, display_name or name)
 
 
+# Verified against for an unknown or disabled name, so every refusal costs one argon2 check and
+# the answer time does not tell which names exist (5 ms against 300 ms before).
+_DUMMY_HASH = _hasher.hash("mediation-desk: no such user")
+
+
+def _burn(password: str) -> None:
+    try:
+        _hasher.verify(_DUMMY_HASH, password or "")
+    except (VerificationError, InvalidHashError):
+        pass
+
+
 def authenticate(db, name: str | None, password: str | None) -> User:
-    """Check a credential; failures and lockouts are audited. Raises Refused."""
+    """Check a credential; failures and lockouts are audited. Raises Refused.
+
+    The attempt is counted as a failure in one write transaction (BEGIN IMMEDIATE, so concurrent
+    attempts queue) BEFORE argon2 runs, and a success takes the count back. Parallel guesses can
+    therefore never run more than MAX_FAILURES password checks between two lockouts: 100 guesses at
+    once leave the account locked after 5 (tests/test_security_lockout.py).
+    """
+    from desktop.db import immediate
+
     if not name or password is None:
         with db.atomic():
             audit.log(db, name, "login.failed", detail={"reason": "missing credential"})
         raise Refused("缺少登录凭据：请使用 --user 和 --password-file，或设置 MEDIATION_DESK_USER 和 MEDIATION_DESK_PASSWORD")
-    row = db.conn.execute(
-        "select role, password_hash, active, failed_count, locked_until, display_name from users where name = ?",
-        (name,),
-    ).fetchone()
     current = clock.now_datetime()
-    if row is None:
-        with db.atomic():
+    refusal = locked_msg = None
+    with immediate(db):
+        row = db.conn.execute(
+            "select role, password_hash, active, failed_count, locked_until, display_name from users where name = ?",
+            (name,),
+        ).fetchone()
+        if row is None:
             audit.log(db, name, "login.failed", detail={"reason": "unknown user"})
-        raise Refused("用户名或密码错误")
-    role, pw_hash, active, failed, locked_until, display = row
-    if not active:
-        with db.atomic():
-            audit.log(db, name, "login.failed", detail={"reason": "inactive"})
-        raise Refused("该账户已停用")
-    if locked_until and _dt.datetime.fromisoformat(locked_until) > current:
-        with db.atomic():
-            audit.log(db, name, "login.failed", detail={"reason": "locked"})
-        raise Refused(f"登录失败次数过多，账户已锁定至 {locked_until[11:16]}")
+            refusal = "用户名或密码错误"
+        else:
+            role, pw_hash, active, failed, locked_until, display = row
+            if not active:
+                audit.log(db, name, "login.failed", detail={"reason": "inactive"})
+                refusal = "该账户已停用"
+            elif locked_until and _dt.datetime.fromisoformat(locked_until) > current:
+                audit.log(db, name, "login.failed", detail={"reason": "locked"})
+                locked_msg = f"登录失败次数过多，账户已锁定至 {locked_until[11:16]}"
+            elif failed >= MAX_FAILURES:
+                # MAX_FAILURES checks are already counted (some still running): this one is not run.
+                lock = (current + _dt.timedelta(minutes=LOCK_MINUTES)).isoformat(timespec="seconds")
+                db.conn.execute("update users set locked_until = ?, failed_count = 0 where name = ?", (lock, name))
+                audit.log(db, name, "login.failed", detail={"reason": "locked", "locked": True})
+                locked_msg = f"登录失败次数过多，账户已锁定至 {lock[11:16]}"
+            else:
+                # counted now; a success below takes it back
+                db.conn.execute("update users set failed_count = failed_count + 1 where name = ?", (name,))
+    if locked_msg is not None:  # no password check while locked: cheap, and it reveals nothing new
+        raise Refused(locked_msg)
+    if refusal is not None:
+        _burn(password)
+        raise Refused(refusal)
     try:
         _hasher.verify(pw_hash, password)
     except (VerificationError, InvalidHashError):
-        failed += 1
-        lock = None
-        if failed >= MAX_FAILURES:
-            lock = (current + _dt.timedelta(minutes=LOCK_MINUTES)).isoformat(timespec="seconds")
-            failed = 0
-        with db.atomic():
-            db.conn.execute("update users set failed_count = ?, locked_until = ? where name = ?",
-                            (failed, lock, name))
+        with immediate(db):
+            failed = db.conn.execute("select failed_count from users where name = ?", (name,)).fetchone()[0]
+            lock = None
+            if failed >= MAX_FAILURES:
+                lock = (current + _dt.timedelta(minutes=LOCK_MINUTES)).isoformat(timespec="seconds")
+                db.conn.execute("update users set failed_count = 0, locked_until = ? where name = ?", (lock, name))
             audit.log(db, name, "login.failed", detail={"reason": "wrong password", "locked": bool(lock)})
         raise Refused("用户名或密码错误" + ("；失败次数过多，账户已锁定15分钟" if lock else ""))
-    with db.atomic():
+    with immediate(db):
         db.conn.execute("update users set failed_count = 0, locked_until = null where name = ?", (name,))
         if _hasher.check_needs_rehash(pw_hash):
             db.conn.execute("update users set password_hash = ? where name = ?", (hash_password(password), name))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import sqlite3
@@ -208,3 +209,26 @@ def is_database(path: str | os.PathLike) -> bool:
             conn.close()
     except sqlite3.DatabaseError:
         return False
+
+
+@contextlib.contextmanager
+def immediate(db):
+    """A write transaction that takes the write lock at BEGIN (BEGIN IMMEDIATE).
+
+    A deferred transaction that reads first and writes later cannot wait for another writer (its
+    snapshot is stale, SQLite answers "database is locked" at once); an immediate one waits up to
+    the busy timeout, so a read-modify-write (the login failure count) is serialised. Nested use
+    becomes a savepoint of the surrounding transaction.
+    """
+    if db.conn.in_transaction:
+        with db.atomic():
+            yield db
+        return
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        db.conn.rollback()
+        raise
+    else:
+        db.conn.commit()

@@ -1,0 +1,90 @@
+"""Attack: many wrong passwords at once must not slip past the lockout (issue 15, items 3 and 11)."""
+
+from __future__ import annotations
+
+import threading
+
+import argon2
+import pytest
+
+from desktop import accounts, audit, db as dbm
+from desktop.errors import Refused
+
+GUESSES = 100
+
+
+def _guess_in_parallel(path, name, password, n):
+    """n threads, each with its own connection (as n processes would have), released together."""
+    handles = [dbm.open_database(path, check=False) for _ in range(n)]
+    start = threading.Barrier(n)
+    outcomes = [None] * n
+
+    def attempt(i):
+        start.wait()
+        try:
+            accounts.authenticate(handles[i], name, password)
+            outcomes[i] = "in"
+        except Refused as exc:
+            outcomes[i] = exc.message
+        except Exception as exc:  # pragma: no cover - what the test must not see
+            outcomes[i] = f"error: {exc!r}"
+
+    threads = [threading.Thread(target=attempt, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for h in handles:
+        h.conn.close()
+    return outcomes
+
+
+def test_parallel_wrong_passwords_lock_after_five(station):
+    db, _, path = station
+    outcomes = _guess_in_parallel(path, "admin", "wrong12345", GUESSES)
+    assert not [o for o in outcomes if o == "in" or o.startswith("error")], outcomes
+    entries = [e for e in audit.entries(db) if e["action"] == "login.failed"]
+    assert len(entries) == GUESSES  # every guess is in the log
+    checked = [e for e in entries if e["detail"]["reason"] == "wrong password"]
+    assert len(checked) == accounts.MAX_FAILURES  # only five guesses ever reached argon2
+    assert sum("锁定" in o for o in outcomes) >= GUESSES - accounts.MAX_FAILURES
+    locked_until = db.conn.execute("select locked_until from users where name = 'admin'").fetchone()[0]
+    assert locked_until
+    with pytest.raises(Refused, match="锁定"):  # the right password is refused now
+        accounts.authenticate(db, "admin", "admin12345")
+
+
+def test_rounds_of_parallel_guesses_never_reach_the_right_password(station):
+    # the original attack: rounds of 24 parallel guesses, then the right password
+    db, _, path = station
+    for _ in range(4):
+        _guess_in_parallel(path, "admin", "wrong12345", 24)
+    with pytest.raises(Refused, match="锁定"):
+        accounts.authenticate(db, "admin", "admin12345")
+
+
+def test_a_success_takes_its_provisional_count_back(station):
+    db, _, _ = station
+    for _ in range(4):
+        with pytest.raises(Refused):
+            accounts.authenticate(db, "admin", "wrong12345")
+    accounts.authenticate(db, "admin", "admin12345")
+    assert db.conn.execute("select failed_count, locked_until from users where name='admin'").fetchone() == (0, None)
+    for _ in range(4):  # the count started again from zero
+        with pytest.raises(Refused):
+            accounts.authenticate(db, "admin", "wrong12345")
+    assert accounts.authenticate(db, "admin", "admin12345").name == "admin"
+
+
+def test_unknown_and_disabled_names_cost_one_full_password_check(station):
+    # Equal work, hence equal time (the figures are in bench/bench_security.py, not asserted here):
+    # the stand-in hash has the same argon2 parameters as a real user's.
+    db, admin, _ = station
+    real = db.conn.execute("select password_hash from users where name='admin'").fetchone()[0]
+    assert argon2.extract_parameters(accounts._DUMMY_HASH) == argon2.extract_parameters(real)
+    with pytest.raises(Refused, match="用户名或密码错误"):
+        accounts.authenticate(db, "nobody", "whatever1")
+    accounts.create_user(db, "m", "medi12345", "mediator", actor="admin")
+    accounts.set_active(db, admin, "m", False)
+    with pytest.raises(Refused, match="停用"):
+        accounts.authenticate(db, "m", "medi12345")
