@@ -22,6 +22,7 @@ from desktop.documents import (  # noqa: E402
     DOCUMENT_NAMES, DocumentError, DocumentRefused, TemplateError, dossier_documents, load_all, load_template,
     render_document, render_dossier, render_roster, write_roster_xlsx,
 )
+from desktop.documents import allowed, allowed_kinds, case_state, state_label  # noqa: E402
 from desktop.documents.fields import COLLECTIONS, FIELDS, build_context  # noqa: E402
 from desktop.documents.templates import get_common  # noqa: E402
 from desktop.validate import id_check_char  # noqa: E402
@@ -264,14 +265,22 @@ def test_context_matches_the_schema():
 
 
 def test_missing_optional_fields_print_blanks_not_errors(tmp_path):
-    """A bare record (no ID numbers, addresses, mediators) still prints every document, with blanks to fill."""
+    """A bare record (no ID numbers, addresses, mediators) still prints every document its state allows, with blanks
+    to fill: as registered, as accepted (no date, no mediators), as closed without an agreement's details."""
     bare = {"case_no": "〔2026〕某镇劳调字第0099号", "application": {"mode": "written", "received_at": "2026-09-29T10:00:00+08:00"},
             "workers": [{"name": "张三"}], "employer": {"name": "某公司"}, "dispute_types": ["PAY"]}
-    for name in DOCUMENT_NAMES:
-        if name == "review-application":
-            continue
-        r = render_document(name, bare, {"name": "某镇劳动人事争议调解中心"}, tmp_path / f"{name}.pdf", today=TODAY)
-        assert r.pages >= 1
+    accepted = dict(bare, acceptance={"decision": "accepted"})
+    agreed = dict(accepted, outcome={"kind": "agreed"})
+    failed = dict(accepted, outcome={"kind": "failed"})
+    printed = set()
+    for case in (bare, accepted, agreed, failed):
+        for name in allowed_kinds(case):
+            if name == "review-application":
+                continue
+            r = render_document(name, case, {"name": "某镇劳动人事争议调解中心"}, tmp_path / f"{name}.pdf", today=TODAY)
+            assert r.pages >= 1
+            printed.add(name)
+    assert printed >= set(DOCUMENT_NAMES) - {"roster", "review-application", "decline-notice"}
 
 
 # ---------------------------------------------------------------- every document, every state
@@ -283,6 +292,11 @@ def test_every_document_in_every_state(tmp_path, state):
     o = org()
     for name in DOCUMENT_NAMES:
         out = tmp_path / f"{name}.pdf"
+        if name != "roster" and not allowed(name, case)[0]:
+            with pytest.raises(DocumentRefused, match=state_label(case_state(case))):
+                render_document(name, case, o, out, today=TODAY)
+            assert not out.exists()
+            continue
         if name == "review-application" and state != "agreed" and state not in ("collective", "rare"):
             with pytest.raises(DocumentRefused):
                 render_document(name, case, o, out, today=TODAY)

@@ -701,14 +701,24 @@ def check_review_allowed(case: dict, today: _dt.date) -> None:
                               f"应于{cndate.arabic_date(deadline)}前共同申请仲裁审查")
 
 
+def _check_state(name: str, case: dict | None, forms_dir) -> None:
+    """A document exists only in the case states its template declares (forms/*.toml ``states``)."""
+    from desktop.documents.states import allowed
+
+    ok, reason = allowed(name, case, forms_dir)
+    if not ok:
+        raise DocumentRefused(reason)
+
+
 def render_document(name: str, case: dict, org: dict, out_path, *, today: _dt.date | None = None,
                     mediators: list[dict] | None = None, fonts: dict | None = None,
                     forms_dir: Path | None = None) -> RenderResult:
     """Render one standard document of a case to ``out_path`` (PDF)."""
-    if name not in DOCUMENT_NAMES + EXTRA_DOCUMENTS:
+    if name not in DOCUMENT_NAMES + EXTRA_DOCUMENTS + ("dossier",):
         raise DocumentError(f"未知文书「{name}」（可用：{'、'.join(DOCUMENT_NAMES)}）")
     if name == "dossier":
         return render_dossier(case, org, out_path, today=today, fonts=fonts, forms_dir=forms_dir)
+    _check_state(name, case, forms_dir)
     today = _today(today)
     if name == "review-application":
         check_review_allowed(case or {}, today)
@@ -743,6 +753,7 @@ def dossier_documents(case: dict, org: dict, *, today: _dt.date | None = None,
 def render_dossier(case: dict, org: dict, out_path, *, today: _dt.date | None = None, fonts: dict | None = None,
                    forms_dir: Path | None = None, only: str | None = None) -> RenderResult:
     """Every document of the case in archive order, with the cover and the index, as one PDF."""
+    _check_state(only or "dossier", case, forms_dir)
     today = _today(today)
     common = get_common(forms_dir)
     fs = _fonts_for(org, fonts)

@@ -264,7 +264,7 @@ SIGN_KEYS = {"label", "each", "when", "date", "text"}
 CELL_KEYS = {"text", "span", "align", "each", "sides", "min_lines", "bold", "size", "when", "indent", "date_line"}
 COLUMN_KEYS = {"head", "text", "width", "align"}
 TEMPLATE_KEYS = {"name", "title", "kind", "org_header", "case_no_line", "date", "repeat", "repeat_empty", "page",
-                 "applies", "blocks", "subtitle", "title_size", "numbering", "index_note"}
+                 "applies", "blocks", "subtitle", "title_size", "numbering", "index_note", "states"}
 ALIGNS = {"left", "right", "center", "justify"}
 ROLES = {"fangsong", "song", "kai", "hei", "title"}
 SIDES = {"applicants", "respondents", "parties"}
@@ -302,6 +302,7 @@ class Template:
     title_size: float | None = None
     numbering: str | None = None  # page-number style override
     index_note: list | None = None  # remark for this document's row in the dossier index
+    states: tuple[str, ...] = ()  # the case states the document exists in (desktop/documents/states.py)
 
 
 def _num(v, where, key, lo=0, hi=1000):
@@ -512,13 +513,31 @@ def load_template(path: Path | str, *, expected_name: str | None = None) -> Temp
     if not isinstance(raw["blocks"], list):
         raise TemplateError(f"{where}: 「blocks」应为 [[blocks]] 列表")
     blocks = [_parse_block(b, f"{where} blocks[{i}]", scopes) for i, b in enumerate(raw["blocks"])]
+    states = _states(raw, name, where)
     return Template(
         name=name, title=raw["title"], kind=raw["kind"], path=path, blocks=blocks,
         org_header=bool(raw.get("org_header", True)), case_no_line=bool(raw.get("case_no_line", True)),
         date=date, repeat=repeat, repeat_empty=bool(raw.get("repeat_empty", True)), page=raw.get("page", "portrait"),
         applies=parse_cond(raw.get("applies"), (), where), subtitle=subtitle, title_tokens=title_tokens,
-        title_size=raw.get("title_size"), numbering=raw.get("numbering"), index_note=index_note,
+        title_size=raw.get("title_size"), numbering=raw.get("numbering"), index_note=index_note, states=states,
     )
+
+
+def _states(raw: dict, name: str, where: str) -> tuple[str, ...]:
+    """Every case document declares the case states it applies to; the roster tables have no case."""
+    from desktop.documents.states import CASELESS, STATES
+
+    value = raw.get("states")
+    if value is None:
+        if name in CASELESS:
+            return tuple(STATES)
+        raise TemplateError(f"{where}: 缺少「states」（该文书适用的案件状态：{'、'.join(STATES)}）")
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+        raise TemplateError(f"{where}: 「states」应为案件状态的非空列表")
+    bad = [v for v in value if v not in STATES]
+    if bad:
+        raise TemplateError(f"{where}: 「states」含未知状态「{'、'.join(bad)}」（可用：{'、'.join(STATES)}）")
+    return tuple(value)
 
 
 @lru_cache(maxsize=None)

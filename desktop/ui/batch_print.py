@@ -53,8 +53,8 @@ def safe_name(text: str) -> str:
 
 def render_batch(db, task, case_ids: list[str], kind: str, out_dir) -> dict:
     """Render `kind` for each case into out_dir (runs on the worker). Cancelling removes this run's files."""
-    from desktop.documents import DocumentError, render_document, render_dossier
-    from desktop.ui.case_window import DOCUMENT_LABELS, allowed_documents
+    from desktop.documents import DocumentError, allowed, render_document, render_dossier
+    from desktop.ui.case_window import DOCUMENT_LABELS
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -68,8 +68,9 @@ def render_batch(db, task, case_ids: list[str], kind: str, out_dir) -> dict:
             task.report(i, len(case_ids))
             task.check()
             case = cases.get_case(db, cid)
-            if kind != DOSSIER and kind not in allowed_documents(case) and kind != "review-application":
-                skipped.append((case["case_no"], f"本案当前阶段（{case['status']}）没有{label}"))
+            ok, reason = allowed("dossier" if kind == DOSSIER else kind, case)
+            if not ok:  # the template's declared states: the reason names the case's state
+                skipped.append((case["case_no"], reason))
                 continue
             target = out / f"{safe_name(case['case_no'])}-{label}.pdf"
             try:

@@ -64,7 +64,10 @@ def allowed_documents(case: dict) -> list[str]:
         docs.append("followup-record")
     if status in ("closed", "declined"):
         docs += ["service-proof", "dossier-cover", "dossier-index"]
-    return docs
+    from desktop.documents.states import allowed
+
+    # the templates' declared states have the last word (issue 14: no document for a state it does not fit)
+    return [d for d in docs if allowed(d, case)[0]]
 
 
 def renderer():
@@ -723,59 +726,65 @@ class CaseWindow(QWidget):
                               else "本案当前阶段可制作的文书。预览和打印随文书功能提供。")
 
     def _refused(self, name: str) -> bool:
-        """The review application's window or case type: a warning instead of a document."""
-        if name != "review-application":
-            return False
+        """The case's state, or the review application's window or case type: a warning instead of a document."""
         from PySide6.QtWidgets import QMessageBox
 
-        from desktop.documents import DocumentRefused, check_review_allowed
+        from desktop.documents import DocumentRefused, allowed, check_review_allowed
 
+        ok, reason = allowed(name, self.case)
         try:
-            check_review_allowed(self.case, records_today())
+            if not ok:
+                raise DocumentRefused(reason)
+            if name == "review-application":
+                check_review_allowed(self.case, records_today())
         except DocumentRefused as exc:
-            box = QMessageBox(QMessageBox.Warning, "不能制作仲裁审查申请书", str(exc), QMessageBox.Ok, self)
+            title = "不能制作" + DOCUMENT_LABELS.get(name, "该文书")
+            box = QMessageBox(QMessageBox.Warning, title, str(exc), QMessageBox.Ok, self)
             box.setAttribute(Qt.WA_DeleteOnClose)
             box.open()
             self.refusal_box = box
             return True
         return False
 
-    def _render(self, name: str):
-        import tempfile
-        from pathlib import Path
+    def _render(self, name: str, then) -> None:
+        """Render on the worker (the window stays responsive); `then(data)` gets the PDF bytes."""
+        from desktop.ui.pdf_preview import render_bytes
 
-        render = renderer()
-        out = Path(tempfile.mkdtemp(prefix="md-doc-")) / f"{name}.pdf"
+        case, profile = self.case, self.session.profile
         mediators = roster.list_mediators(self.session.db)
-        render(name, self.case, self.session.profile, out, mediators=mediators)
-        return out
+
+        def failed(exc):  # a document refused (e.g. review window closed) is shown, not raised
+            self.message.setStyleSheet("color: #b3261e;")
+            from desktop.documents import DocumentError
+
+            self.message.show_message(str(exc) if isinstance(exc, DocumentError) else opsmod.error_text(exc))
+        self.session.ops.run(lambda db, task: render_bytes(name, case, profile, mediators=mediators),
+                             on_done=then, on_error=failed, label="正在生成文书…")
+
+    def _file_name(self, label: str) -> str:
+        from desktop.ui.batch_print import safe_name
+
+        return f"{safe_name(self.case['case_no'])}-{label}.pdf"
 
     def _preview(self, item) -> None:
         if item is None or renderer() is None or self._refused(item.data(Qt.UserRole)):
             return
-        try:
-            path = self._render(item.data(Qt.UserRole))
-        except Exception as exc:  # a document refused (e.g. review window closed) is shown, not raised
-            self.message.setStyleSheet("color: #b3261e;")
-            self.message.show_message(str(exc))
-            return
         from desktop.ui.pdf_preview import PdfPreview
 
-        PdfPreview(path, item.text(), self).show()
+        label = item.text()
+
+        def show(data):
+            self.preview_window = PdfPreview(data, label, self, file_name=self._file_name(label))
+            self.preview_window.show()
+        self._render(item.data(Qt.UserRole), show)
 
     def _print(self) -> None:
         item = self.documents.currentItem()
         if item is None or renderer() is None or self._refused(item.data(Qt.UserRole)):
             return
-        try:
-            path = self._render(item.data(Qt.UserRole))
-        except Exception as exc:
-            self.message.setStyleSheet("color: #b3261e;")
-            self.message.show_message(str(exc))
-            return
-        from desktop.ui.pdf_preview import print_pdf
+        from desktop.ui.pdf_preview import start_print
 
-        print_pdf(path, self)
+        self._render(item.data(Qt.UserRole), lambda data: start_print(self, [data]))
 
     # --- 历史 ------------------------------------------------------------------------------
     def _build_history(self) -> None:
@@ -789,11 +798,11 @@ class CaseWindow(QWidget):
                "void": "作废"}
 
     def _fill_history(self) -> None:
+        from desktop.ui.texts import UserNames, history_detail
+
         rows = []
+        who = UserNames(self.session.db)
         for h in cases.history(self.session.db, self.case_id):
-            d = h["detail"] or {}
-            detail = "、".join(d.get("fields", [])) if d.get("fields") else \
-                "；".join(f"{k}={v}" for k, v in d.items() if k != "fields")
-            rows.append([h["at"][:19].replace("T", " "), h["actor"], self.ACTIONS.get(h["action"], h["action"]),
-                         h.get("reason") or "", detail])
+            rows.append([h["at"][:19].replace("T", " "), who(h["actor"]), self.ACTIONS.get(h["action"], "其他操作"),
+                         h.get("reason") or "", history_detail(h["detail"])])
         fill_table(self.history, rows)
