@@ -197,7 +197,7 @@ def describe(path: str | os.PathLike) -> dict:
         last_change = conn.execute("select max(at) from audit_log").fetchone()[0]
         return {
             "file": str(p), "size": p.stat().st_size,
-            "written": _dt.datetime.fromtimestamp(p.stat().st_mtime).isoformat(timespec="seconds"),
+            "written": _dt.datetime.fromtimestamp(p.stat().st_mtime, TZ).isoformat(timespec="seconds"),
             "station": station, "org": json.loads(org_row[0]).get("name", "") if org_row else "",
             "demo": bool(setting("demo")),
             "cases": conn.execute("select count(*) from cases where deleted = 0").fetchone()[0],

@@ -6,14 +6,44 @@ import datetime as _dt
 
 import pytest
 
-from desktop.clock import today as china_today
-from desktop import accounts, cases, dashboard, db as dbm, org
+import chinese_calendar
 
-TODAY = china_today()
+from desktop import accounts, cases, clock, dashboard, db as dbm, org
+
+# The day each test runs on: the environment's (CI repeats the suite at hard dates through
+# MEDIATION_DESK_TODAY), and fixed days whose answers were worked out by hand.
+TODAY: _dt.date
+
+
+@pytest.fixture(autouse=True, params=["environment", "2026-11-30", "2026-11-25", "2026-09-30", "2026-02-18"])
+def today(request):
+    global TODAY
+    if request.param != "environment":
+        clock.set_today(_dt.date.fromisoformat(request.param))
+    TODAY = clock.today()
+    return TODAY
 
 
 def d(days: int) -> str:
     return (TODAY + _dt.timedelta(days=days)).isoformat()
+
+
+def rest_day(day: _dt.date) -> bool:
+    """Independent of desktop.workcal: the package where it knows the year, else weekends and
+    the fixed-date statutory holidays (New Year, May Day, National Day)."""
+    try:
+        return not chinese_calendar.is_workday(day)
+    except NotImplementedError:
+        return day.weekday() >= 5 or (day.month, day.day) in {(1, 1), (5, 1), (5, 2), (10, 1), (10, 2), (10, 3)}
+
+
+def review_window_end(effective: _dt.date) -> _dt.date:
+    """AR2017 Art. 75: 15 days from the agreement's taking effect; a last day that is a rest day
+    moves to the next working day (Civil Procedure Law Art. 85)."""
+    end = effective + _dt.timedelta(days=15)
+    while rest_day(end):
+        end += _dt.timedelta(days=1)
+    return end
 
 
 def raw(name, received_days_ago, id_number="330481199001011236"):
@@ -58,7 +88,17 @@ def test_dashboard_lists(station):
     assert [(r["case_no"], r["item"]) for r in items] == [(paid["case_no"], 0), (paid["case_no"], 1)]
     assert items[0]["overdue"] and items[0]["payment_order"] and "支付令" in items[0]["hint"]
     assert not items[1]["overdue"] and not items[1]["payment_order"]
-    assert [r["case_no"] for r in s["reviews"]] == [paid["case_no"]]  # effective 10 days ago: window closes in ~5
+    # Effective 10 days ago, the window closes in 5 days unless its last day is a rest day: on
+    # 2026-11-30 it ends Sat 12-05, moves to Mon 12-07 and is 7 days away, off the 5-day list.
+    closes_in = (review_window_end(TODAY - _dt.timedelta(days=10)) - TODAY).days
+    # 2026-02-18: ends 02-23, the last day of the Spring Festival holiday, so 02-24.
+    expected = {"2026-11-30": False, "2026-11-25": True, "2026-09-30": False, "2026-02-18": False}
+    if TODAY.isoformat() in expected:
+        assert (closes_in <= dashboard.REVIEW_SOON_DAYS) is expected[TODAY.isoformat()]
+    on_list = [r["case_no"] for r in s["reviews"]]
+    assert on_list == ([paid["case_no"]] if closes_in <= dashboard.REVIEW_SOON_DAYS else [])
+    if on_list:
+        assert s["reviews"][0]["days_left"] == closes_in
     assert s["followups"] == []  # item 1 not yet due
     assert dashboard.unexported_changes(db) > 0
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from desktop import accounts, audit, backup, cases, db as dbm, demo, keys, lock, org, sensitive
+from desktop import accounts, audit, backup, cases, clock, db as dbm, demo, keys, lock, org, sensitive
 from desktop.errors import InputError, PermissionDenied, Refused
 from tests import records
 
@@ -56,7 +56,7 @@ def test_lockout_after_five_failures(station):
     failed = [e for e in audit.entries(db) if e["action"] == "login.failed"]
     assert len(failed) == 6 and failed[-1]["detail"]["reason"] == "locked"
     with db.atomic():  # 15 minutes later
-        past = (_dt.datetime.now(_dt.timezone.utc) - _dt.timedelta(seconds=1)).isoformat()
+        past = (clock.now_datetime() - _dt.timedelta(seconds=1)).isoformat()
         db.conn.execute("update users set locked_until = ? where name = 'admin'", (past,))
     assert accounts.authenticate(db, "admin", "admin12345").role == "admin"
 
