@@ -10,6 +10,7 @@ the kept file itself — not a re-encryption — is what is re-sent.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import errno
 import json
@@ -310,7 +311,16 @@ def join(db, card: dict, actor) -> dict:
         raise InputError("--hub-card: recipient 不是有效的 age 公钥") from None
     if keys.fingerprint(card["recipient"].encode()) != card["fingerprint"]:
         raise InputError("--hub-card: 指纹与公钥不符（登记卡被改动）")
-    stored = {k: card[k] for k in ("hub", "name", "region", "recipient", "fingerprint") if k in card}
+    if "public_key" in card:  # the key the hub signs its downward packages with
+        try:
+            kid, _pub = keys.parse_public_blob(card["public_key"] if isinstance(card["public_key"], str) else "")
+        except ValueError as exc:
+            raise InputError(f"--hub-card: public_key {exc}") from None
+        if keys.key_id_text(kid) != card.get("key_id") or \
+                keys.fingerprint(base64.b64decode(card["public_key"])) != card.get("sign_fingerprint"):
+            raise InputError("--hub-card: 签名公钥与 key_id 或指纹不符（登记卡被改动）")
+    stored = {k: card[k] for k in ("hub", "name", "region", "recipient", "fingerprint", "public_key", "key_id",
+                                   "sign_fingerprint") if k in card}
     stored["joined_at"] = now()
     with db.atomic():
         org.set_setting(db, HUB_SETTING, stored)

@@ -280,10 +280,13 @@ def hub_card(db) -> dict:
     if not recipient:
         raise Refused("本数据库不是汇总端（没有汇总端密钥）；请用 hub-init 创建汇总端")
     profile = org.get_profile(db)
+    sk = signing_key(db)  # signs the hub's downward packages (desktop/sync/downward.py)
     return {
         "type": HUB_CARD, "version": 1,
         "hub": org.station_id(db), "name": profile["name"], "region": profile.get("region", ""),
         "recipient": recipient, "fingerprint": fingerprint(recipient.encode()),
+        "public_key": sk.public_blob(), "key_id": sk.key_id_hex,
+        "sign_fingerprint": fingerprint(base64.b64decode(sk.public_blob())),
         "created_at": now(),
     }
 
