@@ -7,6 +7,7 @@ from pathlib import Path
 
 from desktop.documents.errors import DocumentError
 from desktop.files import atomic_path
+from desktop.security.cells import inert_workbook
 from desktop.documents.fields import build_context
 from desktop.documents.templates import EXTRA_DOCUMENTS, get_common, get_template, plain
 from desktop.clock import today as china_today
@@ -56,6 +57,7 @@ def write_roster_xlsx(table: str, org: dict, mediators: list[dict], out_path, *,
             c.alignment = Alignment(vertical="center", wrap_text=True)
             c.border = border
     ws.freeze_panes = "A4"
+    inert_workbook(wb)  # a mediator named "=HYPERLINK(...)" stays text
     out_path = Path(out_path)
     with atomic_path(out_path) as tmp:
         wb.save(tmp)

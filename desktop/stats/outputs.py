@@ -13,6 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from desktop.codes import DISPUTE_TYPES, OUTCOMES
+from desktop.security.cells import csv_row, csv_value, inert_workbook
 from desktop.stats import formula as fm
 from desktop.stats.layout import BLOCKS, TITLE, display, flat_rows, formula_line, get, type_rows
 
@@ -29,12 +30,13 @@ def write_csv(report: dict, path) -> None:
     """Long format, one figure a row, UTF-8 with BOM so WPS and Excel read the Chinese correctly."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
-    w.writerow(["title", "", TITLE, f"{report['org']} {report['period']}"])
-    w.writerow(["formula", "", "调解成功率口径", report["formula"]])
+    # csv_row: a cell such as an organisation named "=HYPERLINK(...)" is written as inert text
+    w.writerow(csv_row(["title", "", TITLE, f"{report['org']} {report['period']}"]))
+    w.writerow(csv_row(["formula", "", "调解成功率口径", report["formula"]]))
     w.writerow(CSV_HEADER)
     for key, block, label, value in flat_rows(report):
-        w.writerow([key, block, label, "" if value is None else value])
-    w.writerow(["note", "", "说明", formula_line(report)])
+        w.writerow(csv_row([key, block, label, "" if value is None else value]))
+    w.writerow(csv_row(["note", "", "说明", formula_line(report)]))
     Path(path).write_bytes(buf.getvalue().encode("utf-8-sig"))
 
 
@@ -45,6 +47,7 @@ def read_csv(path) -> dict:
     rows = list(csv.reader(io.StringIO(text)))
     start = rows.index(CSV_HEADER) + 1
     for key, _block, _label, value in rows[start:]:
+        value = csv_value(value)
         if key in ("note", "title", "formula"):
             continue
         node = out
@@ -252,6 +255,7 @@ def write_xlsx(report: dict, path, *, screening: dict | None = None, monthly: li
             wst.column_dimensions[get_column_letter(col)].width = width
     wb.properties.title = f"{TITLE} {report['org']} {report['period']}"
     wb.properties.creator = "调解工作台 MediationDesk"
+    inert_workbook(wb)  # names from stations and forms are text, never live formulas
     wb.save(path)
 
 
