@@ -28,7 +28,25 @@ def make_app(argv=None):
     QCoreApplication.setOrganizationName("MediationDesk")
     QCoreApplication.setApplicationName("调解工作台")
     fonts.apply(app)
+    install_chinese(app)
     return app
+
+
+def install_chinese(app) -> bool:
+    """Qt's own dialogs (file, print, message-box buttons 是/否/取消, calendars) in Simplified Chinese:
+    the qtbase translations PySide6 ships, and a Chinese default locale. Idempotent."""
+    from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
+
+    QLocale.setDefault(QLocale(QLocale.Chinese, QLocale.China))
+    if getattr(app, "_md_translator", None) is not None:
+        return True
+    tr = QTranslator(app)
+    if tr.load(QLocale(QLocale.Chinese, QLocale.China), "qtbase", "_",
+               QLibraryInfo.path(QLibraryInfo.TranslationsPath)):
+        app.installTranslator(tr)
+        app._md_translator = tr
+        return True
+    return False
 
 
 def peek_profile(path: Path) -> dict:
@@ -164,6 +182,9 @@ def main(db_path: str | None = None) -> int:
 
     # Only what the sign-in dialog needs is imported before it shows; the rest loads behind it.
     app = make_app()
+    from desktop.ui.pdf_preview import sweep_temp
+
+    sweep_temp(older_than_s=60)  # previews a crashed run left behind (another running copy's are younger)
     path = Path(db_path) if db_path else paths.default_db()
     database = None
     user = None

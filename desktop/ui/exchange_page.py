@@ -17,7 +17,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
-    QCheckBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
+    QCheckBox, QDialog, QDialogButtonBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
     QListWidget, QListWidgetItem, QMessageBox, QPushButton, QScrollArea, QSpinBox, QVBoxLayout, QWidget,
 )
 
@@ -25,12 +25,20 @@ from desktop import backup, dashboard
 from desktop.errors import InputError, Refused
 from desktop.sync import export as sx, hub as sh, keys as sk
 from desktop.sync.bundle import JSONProblem
-from desktop.ui import ops as opsmod
+from desktop.ui import filedialogs as fd, ops as opsmod
 from desktop.ui.widgets import ErrorLabel, fill_table, readonly_table
 
 REFUSED = QBrush(QColor("#b3261e"))
 OK = QBrush(QColor("#1b5e20"))
 
+
+NOT_JOINED_STEPS = (
+    "<b>尚未加入汇总端，还不能导出数据包。</b>第一次上报前，请按以下步骤做一次（以后每次只需第 4 步）：<ol>"
+    "<li>向上级（区县）汇总端索取<b>汇总端登记卡</b>文件（通常用 U 盘拷来，文件名以 .json 结尾）"
+    "和盖章的纸质登记表；</li>"
+    "<li>点击“安装汇总端登记卡…”，选择该文件，核对屏幕上的指纹与纸质登记表上的一致；</li>"
+    "<li>点击“导出本站登记卡…”，保存到 U 盘，连同本站盖章的纸质登记表交汇总端登记本站；</li>"
+    "<li>插入 U 盘，在“导出到”中选择 U 盘，点击“导出下一个数据包”，把 U 盘交汇总端导入。</li></ol>")
 
 def read_card(path) -> dict:
     """A card file read as strictly as a bundle manifest (it arrives on the same sticks)."""
@@ -267,12 +275,11 @@ class ExchangePage(QWidget):
         db = self.session.db
         hub = sx.hub_of(db)
         if hub:
-            self.hub_status.setText(f"已加入汇总端「{hub.get('name')}」（{hub.get('hub')}），汇总端指纹 "
+            self.hub_status.setText(f"已加入汇总端「{hub.get('name')}」（汇总端编号 {hub.get('hub')}），汇总端指纹 "
                                     f"<b>{hub.get('fingerprint')}</b>，安装于 {str(hub.get('joined_at', ''))[:10]}。"
                                     "指纹应与汇总端盖章的纸质登记表一致。")
         else:
-            self.hub_status.setText("尚未加入汇总端：请安装上级汇总端提供的登记卡（hub-card），"
-                                    "并把本站登记卡交汇总端登记后，才能导出数据包。")
+            self.hub_status.setText(NOT_JOINED_STEPS)
         self.export_button.setEnabled(bool(hub) and self.session.user.can("export"))
         self.pending.setText(f"自上次导出以来有 {dashboard.unexported_changes(db)} 条修改尚未导出")
         rows = db.conn.execute("select seq, file_name, created_at, full, counts, created_by from sync_bundles_out"
@@ -283,11 +290,15 @@ class ExchangePage(QWidget):
         for seq, name, at, full, counts, by in rows:
             c = json.loads(counts or "{}")
             nil = not any(c.values())
-            table.append([seq, name, at[:19].replace("T", " "), "完整" if full else ("零上报" if nil else "增量"),
+            # the first bundle holds every record even when not asked for a full one
+            kind = "完整" if full or seq == 1 else ("零上报" if nil else "增量")
+            table.append([seq, name, at[:19].replace("T", " "), kind,
                           c.get("cases", 0), c.get("mediators", 0), c.get("case_events", 0), by])
         fill_table(self.out_table, table, [r[0] for r in rows])
         if rows:
             self.resend_seq.setMaximum(rows[0][0])
+        self.resend_button.setEnabled(bool(rows) and self.session.user.can("export"))
+        self.resend_seq.setEnabled(bool(rows))
         if self.is_hub:
             self._refresh_hub()
 
@@ -332,12 +343,12 @@ class ExchangePage(QWidget):
 
     # --- station actions -----------------------------------------------------------------
     def _pick_folder(self) -> None:
-        d = QFileDialog.getExistingDirectory(self, "选择导出目录（如 U 盘）", self.folder.text())
+        d = fd.folder_path(self, "选择导出目录（如 U 盘）", removable=True)
         if d:
             self.folder.setText(d)
 
     def ask_join(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "选择汇总端登记卡", "", "登记卡 (*.json *.card);;所有文件 (*)")
+        path = fd.open_path(self, "选择汇总端登记卡", "登记卡 (*.json *.card);;所有文件 (*)", removable=True)
         if not path:
             return
         try:
@@ -364,7 +375,7 @@ class ExchangePage(QWidget):
                                     on_error=self._failed)
 
     def ask_station_card(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "导出本站登记卡", "station-card.json", "登记卡 (*.json)")
+        path = fd.save_path(self, "导出本站登记卡", "本站登记卡.json", "登记卡 (*.json)", removable=True)
         if path:
             self.write_station_card(path, show_box=True)
 
@@ -411,7 +422,7 @@ class ExchangePage(QWidget):
 
     # --- hub actions ---------------------------------------------------------------------
     def ask_hub_card(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "导出汇总端登记卡", "hub-card.json", "登记卡 (*.json)")
+        path = fd.save_path(self, "导出汇总端登记卡", "汇总端登记卡.json", "登记卡 (*.json)", removable=True)
         if path:
             try:
                 card = sk.hub_card(self.session.db)
@@ -422,7 +433,7 @@ class ExchangePage(QWidget):
             self._say(f"汇总端登记卡已写入 {path}；指纹 {card['fingerprint']}")
 
     def ask_enrol(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "选择站点登记卡", "", "登记卡 (*.json *.card);;所有文件 (*)")
+        path = fd.open_path(self, "选择站点登记卡", "登记卡 (*.json *.card);;所有文件 (*)", removable=True)
         if not path:
             return
         try:
@@ -451,7 +462,7 @@ class ExchangePage(QWidget):
             on_done=done, on_error=self._failed)
 
     def ask_import(self) -> None:
-        paths, _ = QFileDialog.getOpenFileNames(self, "选择数据包（可多选）", "", "数据包 (*.bundle);;所有文件 (*)")
+        paths = fd.open_paths(self, "选择数据包（可多选）", "数据包 (*.bundle);;所有文件 (*)", removable=True)
         if paths:
             self.import_files(paths)
 

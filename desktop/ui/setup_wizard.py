@@ -23,6 +23,11 @@ class _Page(QWizardPage):
 
     def finish_layout(self) -> None:
         self.form.addRow(self.error)
+        # a message about a field goes away as soon as the user changes something on the page
+        for w in self.findChildren(QLineEdit):
+            w.textEdited.connect(lambda *_: self.error.show_message(""))
+        for w in self.findChildren(QComboBox):
+            w.currentIndexChanged.connect(lambda *_: self.error.show_message(""))
 
     def validatePage(self) -> bool:
         try:
@@ -66,8 +71,10 @@ class SetupWizard(QWizard):
         self.abbr = QLineEdit()
         self.abbr.setPlaceholderText("案号中的简称，留空则取组织名称")
         p1.form.addRow("案号简称", self.abbr)
-        self.template = QLineEdit(org.DEFAULT_CASE_NO_TEMPLATE)
-        p1.form.addRow("案号模板", self.template)
+        from desktop.ui.caseno import CaseNoTemplateEdit
+
+        self.template = CaseNoTemplateEdit(org.DEFAULT_CASE_NO_TEMPLATE)
+        p1.form.addRow("案号格式", self.template)
         self.preview = QLabel()
         p1.form.addRow("", self.preview)
         for w in (self.template, self.abbr, self.name):
@@ -110,7 +117,9 @@ class SetupWizard(QWizard):
     def _preview(self) -> None:
         try:
             p = org.validate_profile({**self.profile(), "name": self.name.text().strip() or "某镇"})
-            self.preview.setText("案号示例：" + org.format_case_no(p, 2026, 1))
+            from desktop.clock import today
+
+            self.preview.setText("案号示例：" + org.format_case_no(p, today().year, 1))
         except InputError as exc:
             self.preview.setText(exc.messages[0])
 

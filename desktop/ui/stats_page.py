@@ -13,7 +13,7 @@ from pathlib import Path
 from PySide6.QtCore import QMargins, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import (
-    QComboBox, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QPushButton, QSpinBox, QSplitter, QTabWidget,
+    QComboBox, QHBoxLayout, QHeaderView, QLabel, QPushButton, QSpinBox, QSplitter, QTabWidget,
     QVBoxLayout, QWidget,
 )
 
@@ -333,7 +333,8 @@ class StatsPage(QWidget):
         for i in range(len(rows)):
             if i not in spans:
                 self.table.item(i, 1).setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
-        self.formula.setText(layout.formula_line(r))
+        # the formula in words; its internal name (agreed / closed) stays in the exported files only
+        self.formula.setText(layout.formula_line(r).split("。口径名称：")[0])
         fill_table(self.by_type, [[name, r["by_type"][code]["accepted"], r["by_type"][code]["closed"],
                                    r["by_type"][code]["agreed"]] for code, name in layout.type_rows(r)])
         fill_table(self.by_mediator, [[name, m.get("closed", 0), m.get("agreed", 0),
@@ -369,7 +370,9 @@ class StatsPage(QWidget):
     def ask_export(self, fmt: str) -> None:
         p = self.period()
         name = f"统计报表-{p.label}" + (f"-{self.selected_station()}" if self.selected_station() else "") + f".{fmt}"
-        path, _ = QFileDialog.getSaveFileName(self, f"导出{p.title}统计报表", name, FORMATS[fmt])
+        from desktop.ui.filedialogs import save_path
+
+        path = save_path(self, f"导出{p.title}统计报表", name, FORMATS[fmt])
         if path:
             if not path.lower().endswith("." + fmt):
                 path += "." + fmt
