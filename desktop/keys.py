@@ -179,8 +179,8 @@ def _seal_existing(db) -> int:
     for rowid, doc in db.conn.execute("select rowid, doc from cases").fetchall():
         rec = json.loads(doc)
         db.conn.execute("update cases set doc = ? where rowid = ?",
-                        (json.dumps(cases._seal(db, rec), ensure_ascii=False, separators=(",", ":")), rowid))
-        cases._derived(db, rowid, rec, fresh=False)
+                        (json.dumps(cases.seal_record(db, rec), ensure_ascii=False, separators=(",", ":")), rowid))
+        cases.rebuild_derived(db, rowid, rec, fresh=False)
         n += 1
     for mid, doc in db.conn.execute("select id, doc from mediators").fetchall():
         db.conn.execute("update mediators set doc = ? where id = ?",
