@@ -112,6 +112,8 @@ class CaseWindow(QWidget):
         self._build_documents()
         self._build_history()
         self.refusal_box = None
+        self.confirm_box = None
+        session.listeners.append(self._on_session_changed)
         if not session.user.can("write"):
             # The core refuses every change for this role; show no button that would only be refused.
             keep = {self.preview_button, self.print_button}
@@ -126,14 +128,28 @@ class CaseWindow(QWidget):
     # --- plumbing -------------------------------------------------------------------------
     def closeEvent(self, event) -> None:
         QSettings().setValue("case_window/geometry", self.saveGeometry())
+        if self._on_session_changed in self.session.listeners:
+            self.session.listeners.remove(self._on_session_changed)
         super().closeEvent(event)
 
-    def run(self, fn, done_text: str) -> None:
-        """Run a change on the worker; reload and report when done, show the core's message when refused."""
+    def _on_session_changed(self, what: str) -> None:
+        """Changes made elsewhere (the roster page, another window) show here at once."""
+        try:
+            if what == "roster":
+                self._fill_mediator_choices()
+        except RuntimeError:  # the window is already gone
+            if self._on_session_changed in self.session.listeners:
+                self.session.listeners.remove(self._on_session_changed)
+
+    def run(self, fn, done_text: str, after=None) -> None:
+        """Run a change on the worker; reload and report when done, show the core's message when refused.
+        `after()` runs on success (clearing a form so a second click cannot add a duplicate)."""
         key, user = self.case_id, self.session.user
         self.message.show_message("")
 
         def done(_result):
+            if after is not None:
+                after()
             self.reload()
             self.session.changed("cases")
             self.message.setStyleSheet("color: #1b5e20;")
@@ -225,10 +241,36 @@ class CaseWindow(QWidget):
     # --- 受理与调解员 -----------------------------------------------------------------------
     def _mediator_combo(self, blank: str = "（不指派）") -> QComboBox:
         cb = QComboBox()
-        cb.addItem(blank, None)
-        for m in roster.list_mediators(self.session.db, active=True, masked=True):
-            cb.addItem(f"{m['name']}（在办{m['open_cases']}件）", m["name"])
+        cb.setProperty("blank", blank)
+        self._fill_combo(cb, roster.list_mediators(self.session.db, active=True, masked=True))
         return cb
+
+    @staticmethod
+    def _fill_combo(cb: QComboBox, mediators: list[dict]) -> None:
+        keep = cb.currentData()
+        cb.blockSignals(True)
+        cb.clear()
+        cb.addItem(cb.property("blank") or "（不指派）", None)
+        for m in mediators:
+            cb.addItem(f"{m['name']}（在办{m['open_cases']}件）", m["name"])
+        cb.setCurrentIndex(max(0, cb.findData(keep)))
+        cb.blockSignals(False)
+
+    def _fill_mediator_choices(self) -> None:
+        ms = roster.list_mediators(self.session.db, active=True, masked=True)
+        for cb in (self.lead, self.member, self.recorder_combo):
+            self._fill_combo(cb, ms)
+        empty = not ms
+        self.no_mediators.setVisible(empty)
+        self.add_mediator_button.setVisible(empty and self.session.user.can("write"))
+
+    def _add_mediator(self) -> None:
+        """The roster's own dialog, from here: a clerk need not leave the case to fill the roster."""
+        from desktop.ui.roster_page import MediatorDialog
+
+        self.mediator_dialog = MediatorDialog(self.session, None, self)
+        self.mediator_dialog.setAttribute(Qt.WA_DeleteOnClose)
+        self.mediator_dialog.open()
 
     def _build_acceptance(self) -> None:
         w = QWidget()
@@ -244,6 +286,16 @@ class CaseWindow(QWidget):
         self.respondent_agreed = QCheckBox("被申请人同意调解")
         self.respondent_agreed.setChecked(True)
         f.addRow("", self.respondent_agreed)
+        self.no_mediators = QLabel("调解员名册中还没有在任的调解员。受理时须指派首席调解员，请先添加调解员：")
+        self.no_mediators.setObjectName("no_mediators")
+        self.no_mediators.setWordWrap(True)
+        self.no_mediators.setStyleSheet("color: #8a5300;")
+        self.add_mediator_button = QPushButton("添加调解员…")
+        self.add_mediator_button.clicked.connect(self._add_mediator)
+        hint = QHBoxLayout()
+        hint.addWidget(self.no_mediators, 1)
+        hint.addWidget(self.add_mediator_button)
+        f.addRow(hint)
         self.lead = self._mediator_combo("（请选择首席调解员）")
         f.addRow("首席调解员", self.lead)
         self.member = self._mediator_combo()
@@ -272,6 +324,12 @@ class CaseWindow(QWidget):
         self.team = readonly_table(["调解员", "角色"])
         self.team.setMaximumHeight(110)
         g.addWidget(self.team)
+        self.reassign_button = QPushButton("调整调解员…")
+        self.reassign_button.clicked.connect(self._reassign)
+        rh = QHBoxLayout()
+        rh.addStretch()
+        rh.addWidget(self.reassign_button)
+        g.addLayout(rh)
         rf = QFormLayout()
         self.recusal_mediator = QComboBox()
         rf.addRow("申请回避的调解员", self.recusal_mediator)
@@ -320,6 +378,8 @@ class CaseWindow(QWidget):
         self.recusal_mediator.clear()
         for m in team:
             self.recusal_mediator.addItem(m["name"], m["name"])
+        self.reassign_button.setEnabled(c["status"] == "mediating" and not c.get("archived"))
+        self._fill_mediator_choices()
 
     def _team(self) -> list[dict]:
         team = []
@@ -340,6 +400,21 @@ class CaseWindow(QWidget):
         decided, team, agreed = iso_date(self.decided_at), self._team(), self.respondent_agreed.isChecked()
         self.run(lambda db, key, user: cases.accept(db, key, decided, user, mediators=team, respondent_agreed=agreed),
                  "已受理，调解员已指派")
+
+    def _reassign(self) -> None:
+        """Change the team after acceptance, with a reason for the case history (cases.assign_mediators)."""
+        from desktop.ui.reassign import ReassignDialog
+
+        dlg = ReassignDialog(self.session, self.case.get("mediators") or [], self)
+        dlg.setAttribute(Qt.WA_DeleteOnClose)
+
+        def chosen():
+            team, reason = dlg.team(), dlg.reason_text()
+            self.run(lambda db, key, user: cases.assign_mediators(db, key, team, user, reason=reason),
+                     "调解员已调整")
+        dlg.accepted.connect(chosen)
+        self.reassign_dialog = dlg
+        dlg.open()
 
     def _decline(self) -> None:
         decided, code, reason = iso_date(self.decided_at), self.decline_code.currentData(), self.decline_reason.text().strip()
@@ -368,6 +443,10 @@ class CaseWindow(QWidget):
         self.s_held = datetime_edit()
         f.addRow("开始时间", self.s_held)
         self.s_ended = datetime_edit()
+        self.s_ended.setDateTime(self.s_held.dateTime().addSecs(3600))
+        self._end_typed = False
+        self.s_ended.textEdited.connect(lambda *_: setattr(self, "_end_typed", True))
+        self.s_held.dateTimeChanged.connect(self._start_changed)
         f.addRow("结束时间", self.s_ended)
         self.s_place = QLineEdit("调解室")
         f.addRow("地点", self.s_place)
@@ -384,7 +463,7 @@ class CaseWindow(QWidget):
         h = QHBoxLayout()
         h.addStretch()
         self.s_new = QPushButton("清空（新笔录）")
-        self.s_new.clicked.connect(lambda: self.sessions.clearSelection())
+        self.s_new.clicked.connect(self._clear_session_form)
         self.s_add = QPushButton("添加笔录")
         self.s_add.clicked.connect(self._add_session)
         self.s_save = QPushButton("保存对所选笔录的修改")
@@ -427,9 +506,27 @@ class CaseWindow(QWidget):
             s["record"] = self.s_record.toPlainText().strip()
         return s
 
+    def _start_changed(self, start) -> None:
+        """The end follows the start (one hour later) until the user types an end of their own."""
+        if not self._end_typed or self.s_ended.dateTime() <= start:
+            self.s_ended.setDateTime(start.addSecs(3600))
+
+    def _clear_session_form(self) -> None:
+        from desktop.clock import now_datetime
+        from PySide6.QtCore import QDate, QDateTime, QTime
+
+        self.sessions.clearSelection()
+        n = now_datetime()
+        self._end_typed = False
+        self.s_held.setDateTime(QDateTime(QDate(n.year, n.month, n.day), QTime(n.hour, n.minute)))
+        for w in (self.s_attendees, self.s_recorder, self.s_result):
+            w.clear()
+        self.s_record.clear()
+
     def _add_session(self) -> None:
         s = self._session_record()
-        self.run(lambda db, key, user: cases.add_session(db, key, s, user), "调解笔录已添加")
+        self.run(lambda db, key, user: cases.add_session(db, key, s, user), "调解笔录已添加",
+                 after=self._clear_session_form)
 
     def _edit_session(self) -> None:
         idx = row_data(self.sessions)
@@ -584,15 +681,39 @@ class CaseWindow(QWidget):
         self._kind_changed()
 
     def _close(self) -> None:
+        """Ask first: closing is not undone with a click (only 重新开启 with a reason)."""
+        from PySide6.QtWidgets import QMessageBox
+
         kind, closed, reason = self.o_kind.currentData(), iso_date(self.o_closed), self.o_reason.text().strip() or None
         agreement = None
+        lines = [f"结案方式：{OUTCOMES[kind]}", f"结案日期：{closed}"]
+        if reason:
+            lines.append(f"原因：{reason}")
         if kind == "agreed":
             agreement = {"effective_at": iso_date(self.a_effective), "waiver": self.a_waiver.text().strip(),
                          "items": list(self.draft_items)}
+            lines.append(f"协议生效日期：{agreement['effective_at']}")
+            total = 0
+            for i, it in enumerate(self.draft_items, 1):
+                fen = money.parse_amount(it["amount"]) if it.get("amount") else 0
+                total += fen
+                lines.append(f"{i}. {it['text']}" + (f"　{money.rmb(fen)}（{money.to_capitals(fen)}），"
+                                                      f"{it.get('due_date')}前履行" if fen else ""))
+            lines.append(f"协议金额合计：{money.rmb(total)}" if total else "协议不含金额")
 
         def fn(db, key, user):
             return cases.close(db, key, kind, closed, user, reason=reason, agreement=agreement)
-        self.run(fn, f"已结案：{OUTCOMES[kind]}")
+        box = QMessageBox(QMessageBox.Question, "确认结案", "确定按以下内容结案吗？\n\n" + "\n".join(lines)
+                          + "\n\n结案后如需更改，只能“重新开启案件”并说明理由。",
+                          QMessageBox.Yes | QMessageBox.No, self)
+        box.button(QMessageBox.Yes).setText("结案")
+        box.button(QMessageBox.No).setText("返回修改")
+        box.setDefaultButton(QMessageBox.No)
+        box.setAttribute(Qt.WA_DeleteOnClose)
+        yes = box.button(QMessageBox.Yes)
+        box.buttonClicked.connect(lambda b: b is yes and self.run(fn, f"已结案：{OUTCOMES[kind]}"))
+        self.confirm_box = box
+        box.open()
 
     def _reopen(self) -> None:
         reason, ok = QInputDialog.getText(self, "重新开启案件", "重新开启的理由（将记入案件历史）：")
@@ -680,7 +801,8 @@ class CaseWindow(QWidget):
         p = {"item": self.p_item.currentData(), "paid_at": iso_date(self.p_date), "amount": self.p_amount.text().strip()}
         if self.p_note.text().strip():
             p["note"] = self.p_note.text().strip()
-        self.run(lambda db, key, user: cases.add_performance(db, key, p, user), "履行情况已登记")
+        self.run(lambda db, key, user: cases.add_performance(db, key, p, user), "履行情况已登记",
+                 after=lambda: (self.p_amount.clear(), self.p_note.clear()))
 
     def _add_followup(self) -> None:
         f = {"at": iso_date(self.f_date), "method": self.f_method.currentData()}
@@ -689,7 +811,8 @@ class CaseWindow(QWidget):
                 f[k] = x.text().strip()
         if self.f_result.currentData():
             f["result"] = self.f_result.currentData()
-        self.run(lambda db, key, user: cases.add_followup(db, key, f, user), "回访已登记")
+        self.run(lambda db, key, user: cases.add_followup(db, key, f, user), "回访已登记",
+                 after=lambda: (self.f_person.clear(), self.f_note.clear(), self.f_result.setCurrentIndex(0)))
 
     # --- 文书 ------------------------------------------------------------------------------
     def _build_documents(self) -> None:

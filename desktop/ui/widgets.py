@@ -7,10 +7,9 @@ import datetime as _dt
 from PySide6.QtCore import QDate, QDateTime, QObject, QEvent, QTime, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
-    QAbstractItemView, QDateEdit, QDateTimeEdit, QHeaderView, QLabel, QTableWidget, QTableWidgetItem,
+    QAbstractItemView, QHeaderView, QLabel, QTableWidget, QTableWidgetItem,
 )
 
-from desktop import clock
 from desktop.clock import TZ
 
 ERROR_STYLE = "color: #b3261e;"
@@ -45,36 +44,29 @@ class FocusOut(QObject):
         return False
 
 
-def date_edit(value: str | None = None, parent=None) -> QDateEdit:
-    w = QDateEdit(parent)
-    w.setCalendarPopup(True)
-    w.setDisplayFormat("yyyy-MM-dd")
-    if value:
-        w.setDate(QDate.fromString(value, "yyyy-MM-dd"))
-    else:  # today in China time (+08:00, as every stored date), not the PC's own time zone
-        today = clock.today()
-        w.setDate(QDate(today.year, today.month, today.day))
-    return w
+def date_edit(value: str | None = None, parent=None):
+    """A date field that takes typed 20261130 / 2026-11-30 / 11-30 / 1130 and has a calendar pop-up."""
+    from desktop.ui.datefields import DateField
+
+    d = QDate.fromString(value, "yyyy-MM-dd") if value else None
+    return DateField(d, parent)  # no value: today in China time (+08:00), not the PC's own zone
 
 
-def datetime_edit(value: str | None = None, parent=None) -> QDateTimeEdit:
-    w = QDateTimeEdit(parent)
-    w.setCalendarPopup(True)
-    w.setDisplayFormat("yyyy-MM-dd HH:mm")
+def datetime_edit(value: str | None = None, parent=None):
+    """A date-and-time field (typed 2026-11-30 14:30, 1130 1430, 14:30 …, calendar pop-up)."""
+    from desktop.ui.datefields import DateTimeField
+
     if value:
         d = _dt.datetime.fromisoformat(value).astimezone(TZ)
-        w.setDateTime(QDateTime(QDate(d.year, d.month, d.day), QTime(d.hour, d.minute)))
-    else:
-        now = clock.now_datetime()
-        w.setDateTime(QDateTime(QDate(now.year, now.month, now.day), QTime(now.hour, now.minute)))
-    return w
+        return DateTimeField(QDateTime(QDate(d.year, d.month, d.day), QTime(d.hour, d.minute)), parent)
+    return DateTimeField(None, parent)  # now in China time
 
 
-def iso_date(w: QDateEdit) -> str:
+def iso_date(w) -> str:
     return w.date().toString("yyyy-MM-dd")
 
 
-def iso_datetime(w: QDateTimeEdit) -> str:
+def iso_datetime(w) -> str:
     dt = w.dateTime()
     d, t = dt.date(), dt.time()
     return _dt.datetime(d.year(), d.month(), d.day(), t.hour(), t.minute(), tzinfo=TZ).isoformat(timespec="seconds")

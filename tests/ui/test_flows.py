@@ -99,6 +99,10 @@ def test_register_accept_session_close(qtbot, session):
     win._add_item()
     assert win.items.rowCount() == 1
     win.close_button.click()
+    from PySide6.QtWidgets import QMessageBox
+
+    assert "壹万元伍角" in win.confirm_box.text()  # closing asks first, showing the amounts
+    win.confirm_box.button(QMessageBox.Yes).click()
     qtbot.waitUntil(lambda: win.case["status"] == "closed", timeout=10000)
     stored = cases.get_case(db, case["id"])
     assert stored["outcome"]["kind"] == "agreed"
