@@ -48,7 +48,10 @@ def _owner_name(node: ast.AST) -> str | None:
 
 
 def clock_reads(source: str) -> list[tuple[int, str]]:
+    """Each clock read in `source`; a line that says "not a date" in its comment is exempt (the
+    age of a file in seconds, say, must follow the real clock even when tests move the calendar)."""
     found = []
+    lines = source.splitlines()
     tree = ast.parse(source)
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
@@ -64,7 +67,7 @@ def clock_reads(source: str) -> list[tuple[int, str]]:
             if any(word in low for word in _BANNED_SQL) and ("select" in low or "date(" in low
                                                              or "default" in low or "datetime(" in low):
                 found.append((node.lineno, "SQL reads the clock"))
-    return found
+    return [(n, what) for n, what in found if "not a date" not in lines[n - 1].partition("#")[2]]
 
 
 def _python_files(*dirs: str):
@@ -82,6 +85,7 @@ a = date.today(); b = datetime.now(); c = _dt.datetime.now(tz); d = _dt.date.tod
 e = time.time(); f = QDate.currentDate(); g = QDateTime.currentDateTime(); h = time.localtime()
 i = "select date('now')"
 ok1 = time.perf_counter(); ok2 = time.monotonic(); ok3 = time.localtime(12)
+age = time.time() - mtime  # seconds since the file was written, not a date
 """
     assert [what for _, what in clock_reads(src)] == [
         "date.today()", "datetime.now()", "datetime.now()", "date.today()",
