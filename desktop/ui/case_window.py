@@ -95,6 +95,9 @@ class CaseWindow(QWidget):
         geo = QSettings().value("case_window/geometry")
         if geo is not None:
             self.restoreGeometry(geo)
+        from desktop.ui.widgets import fit_window
+
+        fit_window(self)
         lay = QVBoxLayout(self)
         self.title = QLabel()
         self.title.setStyleSheet("font-size: 13pt; font-weight: bold;")

@@ -38,6 +38,10 @@ class DashboardPage(QWidget):
         self.header.setObjectName("dashboard_header")
         self.header.setStyleSheet("font-size: 13pt; font-weight: bold;")
         lay.addWidget(self.header)
+        from desktop.ui.first_day import FirstDayPanel
+
+        self.first_day = FirstDayPanel(session)
+        lay.addWidget(self.first_day)
         grid = QGridLayout()
         lay.addLayout(grid, 1)
         self.tables = {}
@@ -63,6 +67,7 @@ class DashboardPage(QWidget):
     def refresh(self) -> None:
         s = dashboard.summary(self.session.db)
         self.data = s
+        self.first_day.refresh()
         text = f"今天 {s['today']}：逾期 {len(s['overdue'])} 件，待受理 {len(s['awaiting'])} 件，调解中 {len(s['mediating'])} 件"
         if s["provisional"]:
             text += f"；{s['provisional']} 件未结案件的期限为暂定（超出节假日日历年份）"

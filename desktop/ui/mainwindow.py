@@ -79,16 +79,29 @@ class MainWindow(QMainWindow):
             self.idle.idle.connect(self.lock)
         session.listeners.append(self.on_changed)
         self.update_status()
-        geo = QSettings().value("main/geometry")
+        self.place_on_screen(QSettings().value("main/geometry"))
+        self.nav.setCurrentRow(0)
+
+    def place_on_screen(self, geo=None) -> None:
+        """A saved layout if it fits this screen; otherwise 1280×800 where that fits with its title
+        bar, else maximised (1366×768, 1280×720): the status bar is never below the screen's edge."""
         if geo is not None:
             self.restoreGeometry(geo)
-        screen = self.screen().availableGeometry() if self.screen() else None
-        if geo is None or (screen is not None and (self.width() < 1000 or self.height() < 640)
-                           and screen.width() >= 1024):
-            # first start, or a layout saved on a smaller screen: use most of this one
-            w, h = (1280, 800) if screen is None else (min(1280, screen.width()), min(800, screen.height()))
-            self.resize(w, h)
-        self.nav.setCurrentRow(0)
+        screen = self.screen() or QApplication.primaryScreen()
+        if screen is None:
+            return
+        avail = screen.availableGeometry()
+        frame = 40  # title bar and borders, before the window is shown (frameGeometry not known yet)
+        fits = avail.width() >= 1280 and avail.height() >= 800 + frame
+        if geo is None or self.width() > avail.width() or self.height() + frame > avail.height() \
+                or self.width() < 1000 or self.height() < 600:
+            if fits:
+                self.resize(1280, 800)
+                self.move(avail.x() + (avail.width() - 1280) // 2, avail.y() + (avail.height() - 800 - frame) // 2)
+            else:
+                self.resize(min(1280, avail.width()), max(400, avail.height() - frame))
+                self.move(avail.topLeft())
+                self.setWindowState(self.windowState() | Qt.WindowMaximized)
 
     def _build_menu(self) -> None:
         menu = self.menuBar().addMenu("账户")
@@ -103,6 +116,43 @@ class MainWindow(QMainWindow):
             menu.addAction(a)
         menu.addSeparator()
         menu.addAction(quit_action)
+        help_menu = self.menuBar().addMenu("帮助")
+        self.manual_action = QAction("使用手册", self)
+        self.manual_action.setShortcut(QKeySequence.HelpContents)
+        self.manual_action.triggered.connect(self.show_manual)
+        self.first_day_action = QAction("第一天怎么做", self)
+        self.first_day_action.triggered.connect(lambda: self.show_manual("第一天"))
+        self.about_action = QAction("关于调解工作台", self)
+        self.about_action.triggered.connect(self.show_about)
+        for a in (self.manual_action, self.first_day_action):
+            help_menu.addAction(a)
+        help_menu.addSeparator()
+        help_menu.addAction(self.about_action)
+        self.help_window = None
+
+    def show_manual(self, find: str | None = None):
+        from desktop.ui.help import HelpWindow
+
+        if self.help_window is None or not self.help_window.isVisible():
+            self.help_window = HelpWindow(self)
+        if find:
+            self.help_window.find.setText(find)
+            self.help_window.find_next()
+        self.help_window.show()
+        self.help_window.raise_()
+        return self.help_window
+
+    def show_about(self):
+        from PySide6.QtWidgets import QMessageBox
+
+        from desktop.ui.help import about_text
+
+        box = QMessageBox(QMessageBox.Information, "关于调解工作台", about_text(self.session), QMessageBox.Ok, self)
+        box.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        box.setAttribute(Qt.WA_DeleteOnClose)
+        box.open()
+        self.about_box = box
+        return box
 
     # --- pages ----------------------------------------------------------------------------
     def page(self, name: str) -> QWidget:
@@ -124,7 +174,18 @@ class MainWindow(QMainWindow):
 
         p = DashboardPage(self.session)
         p.open_case.connect(self.open_case)
+        p.first_day.step_clicked.connect(self.first_day_step)
         return p
+
+    def first_day_step(self, step: str):
+        """A first-day button: the roster's add dialog, the registration form, or the exchange page."""
+        if step == "roster":
+            self.show_page(PAGES.index("调解员名册"))
+            return self.pages["调解员名册"].add()
+        if step == "register":
+            return self.register_new()
+        self.show_page(PAGES.index("数据交换"))
+        return self.pages["数据交换"]
 
     def _cases(self):
         from desktop.ui.cases_page import CasesPage
@@ -257,7 +318,8 @@ class MainWindow(QMainWindow):
     def update_status(self) -> None:
         profile = self.session.profile
         u = self.session.user
-        self.station.setText(f"站点：{profile['name']}（{profile['station']}）")
+        self.station.setText(f"站点：{profile['name']}")
+        self.station.setToolTip(f"本站编号 {profile['station']}：数据交换时汇总端用它识别本站")
         self.user_label.setText(f"用户：{u.display_name or u.name}（{USER_ROLES.get(u.role, u.role)}）")
         self.unexported.setText(f"未导出的修改：{dashboard.unexported_changes(self.session.db)} 条")
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPointF, QRect, QSize, Qt, QThread, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QApplication, QHBoxLayout, QLabel, QMessageBox, QProgressDialog, QPushButton, QSpinBox, QVBoxLayout, QWidget,
+    QHBoxLayout, QLabel, QMessageBox, QProgressDialog, QPushButton, QSpinBox, QVBoxLayout, QWidget,
 )
 
 from desktop.files import write_bytes_atomic
@@ -73,12 +73,10 @@ def _load(doc, data: bytes) -> QBuffer:
 
 
 def fit_to_screen(widget, width: int, height: int) -> None:
-    """Resize to at most 92 % of the screen's free area (1366×768 and 1280×720 included)."""
-    screen = widget.screen() or QApplication.primaryScreen()
-    if screen is not None:
-        avail = screen.availableGeometry()
-        width, height = min(width, int(avail.width() * 0.92)), min(height, int(avail.height() * 0.92))
-    widget.resize(width, height)
+    """Resize to fit the screen's free area with its title bar (1366×768 and 1280×720 included)."""
+    from desktop.ui.widgets import fit_window
+
+    fit_window(widget, width, height)
 
 
 class PrintJob(QThread):

@@ -39,7 +39,9 @@ class RegistrationForm(QDialog):
         self.case = case
         self.setWindowTitle("修改登记信息" if case else "登记调解申请")
         self.setObjectName("RegistrationForm")
-        self.resize(980, 760)
+        from desktop.ui.widgets import fit_window
+
+        fit_window(self, 980, 760)
         self.touched: set[str] = set()  # problem paths of fields the user has left at least once
         self.dirty = False
         self.saving = False

@@ -21,7 +21,9 @@ class MediatorDialog(QDialog):
         self.session = session
         self.mediator = mediator
         self.setWindowTitle("编辑调解员" if mediator else "新增调解员")
-        self.resize(560, 640)
+        from desktop.ui.widgets import fit_window
+
+        fit_window(self, 560, 640)
         v = QVBoxLayout(self)
         f = QFormLayout()
         m = mediator or {}
@@ -40,7 +42,7 @@ class MediatorDialog(QDialog):
         for k, val in ROSTER_ROLES.items():
             self.role.addItem(val, k)
         self.role.setCurrentIndex(max(0, self.role.findData(m.get("role", "mediator"))))
-        f.addRow("职务", self.role)
+        f.addRow("调解职务", self.role)
         self.political = QComboBox()
         self.political.addItem("", None)
         self.political.addItems(POLITICAL_STATUS)
@@ -54,7 +56,7 @@ class MediatorDialog(QDialog):
         self.employer = QLineEdit(m.get("employer", ""))
         f.addRow("工作单位", self.employer)
         self.title = QLineEdit(m.get("title", ""))
-        f.addRow("职务/职称", self.title)
+        f.addRow("单位职务/职称", self.title)
         self.certificate = QLineEdit(m.get("certificate_no", ""))
         f.addRow("调解员证号", self.certificate)
         self.speciality = QLineEdit(m.get("speciality", ""))
@@ -183,10 +185,12 @@ class RosterPage(QWidget):
         mid = row_data(self.table)
         return roster.get_mediator(self.session.db, mid) if mid else None
 
-    def add(self) -> None:
+    def add(self) -> "MediatorDialog":
         d = MediatorDialog(self.session, None, self)
         d.accepted.connect(self.refresh)
         d.open()
+        self.dialog = d
+        return d
 
     def edit(self) -> None:
         m = self._selected()
