@@ -101,16 +101,22 @@ def test_unknown_subcommand_is_usage_error():
     assert "dev.sh demo" in out.stderr and "dev.sh test" in out.stderr
 
 
-@pytest.mark.parametrize("dev_status,ci_ok", [(0, True), (1, False), (2, False), (5, False)])
-def test_ci_run_fails_on_test_failure_and_on_no_tests(tmp_path, dev_status, ci_ok):
+@pytest.mark.parametrize("dev_status,dates_status,ci_ok",
+                         [(0, 0, True), (1, 0, False), (2, 0, False), (5, 0, False), (0, 1, False), (1, 1, False)])
+def test_ci_run_fails_on_test_failure_and_on_no_tests(tmp_path, dev_status, dates_status, ci_ok):
     (tmp_path / ".ci").mkdir()
     (tmp_path / "installer").mkdir()
     shutil.copy(CI_RUN, tmp_path / ".ci" / "run")
     (tmp_path / "installer" / "dev.sh").write_text(
-        f'[ "$1" = test ] || exit 99\nexit {dev_status}\n', encoding="utf-8"
+        f'echo "$1" >> "{tmp_path}/calls"\n'
+        f'[ "$1" = test ] && exit {dev_status}\n[ "$1" = hard-dates ] && exit {dates_status}\nexit 99\n',
+        encoding="utf-8",
     )
     out = subprocess.run(
         [BASH, str(tmp_path / ".ci" / "run")], capture_output=True, text=True,
         stdin=subprocess.DEVNULL, cwd="/",
     )
     assert (out.returncode == 0) is ci_ok, (out.returncode, out.stderr)
+    calls = (tmp_path / "calls").read_text().split()
+    # the README's command first; the hard dates run too unless no test was collected at all
+    assert calls == (["test"] if dev_status == 5 else ["test", "hard-dates"])
