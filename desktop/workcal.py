@@ -3,11 +3,19 @@
 Three sources, in order of precedence:
 
 1. local overrides (table ``calendar_overrides``), filled by an administrator from the
-   State Council notice, so that a station can follow a schedule the package does not know yet;
+   State Council notice (``enter_notice`` takes a whole year at once), so that a station can
+   follow a schedule the package does not know yet;
 2. the ``chinese_calendar`` package (covers a fixed range of years and raises
    ``NotImplementedError`` outside it);
-3. a Monday–Friday fallback.  Any deadline that needed the fallback is marked provisional,
-   because the real holiday schedule may move it.
+3. for other years, the law: the statutory holidays (``desktop.holidays``, computed from the
+   lunar calendar and solar terms) are rest days, a holiday on a weekend is assumed to be made up
+   on the next weekdays, and other days follow Monday–Friday.  A deadline is provisional when a day
+   it depends on lies near a holiday, where the year's notice (调休) may still move it; a year is
+   covered, and nothing in it provisional, once the package or a whole notice in the overrides
+   covers it.
+
+Public functions other modules rely on (keep their signatures): ``WorkCalendar``,
+``add_working_days``, ``period_end``, ``enter_notice``, ``year_status``.
 """
 
 from __future__ import annotations
@@ -19,6 +27,8 @@ import sqlite3
 from typing import Any, NamedTuple
 
 import chinese_calendar
+
+from desktop import holidays
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +63,7 @@ class WorkCalendar:
         self._overrides = dict(overrides or {})
         self._notes = dict(notes or {})
         self._memo: dict[tuple, Deadline] = {}
+        self._notice_years: dict[int, bool] = {}
 
     @classmethod
     def from_db(cls, conn: Any) -> WorkCalendar:
@@ -84,10 +95,32 @@ class WorkCalendar:
     def data_version(self) -> str:
         """Which calendar data produced the deadlines (goes into export bundles, §6.3)."""
         version = getattr(chinese_calendar, "__version__", "unknown")
-        return f"chinese-calendar {version}; overrides {len(self._overrides)}"
+        years = sorted({d.year for d in self._overrides if self.notice_covers(d.year)})
+        notices = f"; notices {','.join(map(str, years))}" if years else ""
+        return f"chinese-calendar {version}; overrides {len(self._overrides)}{notices}"
+
+    def notice_covers(self, year: int) -> bool:
+        """True when the overrides hold a whole notice for `year`: every statutory holiday is entered as a day off."""
+        hit = self._notice_years.get(year)
+        if hit is None:
+            stat = holidays.statutory_holidays(year)
+            hit = self._notice_years[year] = bool(stat) and all(self._overrides.get(d) is False for d in stat)
+        return hit
+
+    def year_covered(self, year: int) -> bool:
+        """The package or a whole entered notice knows this year's schedule."""
+        return _package_is_workday(datetime.date(year, 7, 1)) is not None or self.notice_covers(year)
 
     def is_covered(self, d: datetime.date) -> bool:
-        return d in self._overrides or _package_is_workday(d) is not None
+        """Whether the day's status is settled (False: the year's notice may still change it)."""
+        if d in self._overrides or _package_is_workday(d) is not None or self.notice_covers(d.year):
+            return True
+        if d.year < holidays.FIRST_LAW_YEAR:
+            return False  # no holiday data of any kind
+        if d in holidays.statutory_holidays(d.year):
+            return True  # fixed by law whatever the notice says
+        return not any(d in holidays.uncertain_days(y) and not self.year_covered(y)
+                       for y in (d.year - 1, d.year, d.year + 1))
 
     def is_workday(self, d: datetime.date) -> bool:
         if d in self._overrides:
@@ -95,6 +128,9 @@ class WorkCalendar:
         known = _package_is_workday(d)
         if known is not None:
             return known
+        if not self.notice_covers(d.year) and (d in holidays.statutory_holidays(d.year)
+                                               or d in holidays.assumed_makeup_days(d.year)):
+            return False
         return d.weekday() < 5
 
     def rest_day_name(self, d: datetime.date) -> str | None:
@@ -110,6 +146,10 @@ class WorkCalendar:
                 on_holiday, name = False, None
             if on_holiday and name:
                 return _HOLIDAY_CN.get(name, name)
+            if _package_is_workday(d) is None:
+                name = holidays.statutory_holidays(d.year).get(d) or holidays.assumed_makeup_days(d.year).get(d)
+                if name:
+                    return name
         if d.weekday() >= 5:
             return "星期" + _WEEKDAY_NAMES[d.weekday()]
         return "休息日"
@@ -166,7 +206,7 @@ class WorkCalendar:
         return Deadline(d, provisional, rule + (_PROVISIONAL_NOTE if provisional else ""))
 
 
-_PROVISIONAL_NOTE = "（暂定：部分日期超出已收录的节假日安排，按周一至周五推算）"
+_PROVISIONAL_NOTE = "（暂定：该年国务院放假安排尚未收录，已按法定节假日推算，调休可能改变此日期）"
 
 # A calendar with no overrides, for callers that have no database at hand.
 _default = WorkCalendar()
@@ -178,3 +218,51 @@ def add_working_days(start: datetime.date, n: int, *, event: str = "") -> Deadli
 
 def period_end(start: datetime.date, days: int, *, event: str = "") -> Deadline:
     return _default.period_end(start, days, event=event)
+
+
+# --- the year's notice and whether a year is known ---------------------------------------------
+
+def year_status(cal: WorkCalendar, year: int) -> str:
+    """How `cal` knows `year`: "package", "notice" (entered overrides), or "law" (statutory holidays only)."""
+    if _package_is_workday(datetime.date(year, 7, 1)) is not None:
+        return "package"
+    return "notice" if cal.notice_covers(year) else "law"
+
+
+def enter_notice(db, notice: holidays.Notice, actor, *, allow_unbalanced: bool = False) -> dict:
+    """Enter a whole State Council notice as the year's overrides, then recompute every stored deadline.
+
+    Checks the notice is complete first (``holidays.notice_problems``) and raises InputError with
+    the reasons, changing nothing. Overrides of that year that the notice does not list are removed,
+    so entering a corrected notice again leaves exactly the new one. One transaction; audited.
+    Returns {"year", "rest", "work", "removed", "recomputed"}.
+    """
+    from desktop import audit, org
+    from desktop.accounts import require
+    from desktop.errors import InputError
+
+    require(actor, "admin")
+    problems = holidays.notice_problems(notice, allow_unbalanced=allow_unbalanced)
+    if problems:
+        raise InputError(problems)
+    wanted: dict[datetime.date, tuple[bool, str]] = {d: (False, name) for d, name in notice.rest.items()}
+    wanted.update({d: (True, f"{name}调休上班" if name else "调休上班") for d, name in notice.work.items()})
+    removed = 0
+    with db.atomic():
+        for o in org.calendar_overrides(db):
+            d = datetime.date.fromisoformat(o["date"])
+            if d.year == notice.year and d not in wanted:
+                org.remove_calendar_override(db, o["date"], actor)
+                removed += 1
+        current = {o["date"]: (o["is_workday"], o["note"]) for o in org.calendar_overrides(db)}
+        for d, (workday, note) in sorted(wanted.items()):
+            if current.get(d.isoformat()) != (workday, note):
+                org.set_calendar_override(db, d.isoformat(), workday, note, actor)
+        audit.log(db, actor.name, "calendar.notice", target="calendar_overrides", record_id=str(notice.year),
+                  detail={"rest": len(notice.rest), "work": len(notice.work), "removed": removed,
+                          "unbalanced_allowed": bool(allow_unbalanced)})
+        from desktop import cases
+
+        recomputed = cases.recompute_deadlines(db, since=datetime.date(notice.year - 1, 12, 1))
+    return {"year": notice.year, "rest": len(notice.rest), "work": len(notice.work), "removed": removed,
+            "recomputed": recomputed}

@@ -55,9 +55,10 @@ def test_uncovered_year_falls_back_and_is_provisional():
     cal = WorkCalendar()
     assert not cal.is_covered(date(2027, 1, 4))
     assert cal.is_covered(date(2026, 12, 31))
-    # 2026-12-31 Thu (covered workday), 2027-01-01 Fri, 2027-01-04 Mon by fallback
+    # 2026-12-31 Thu (covered workday); 2027-01-01 Fri is New Year's Day by law (issue 13: the old
+    # Monday–Friday fallback counted it as a working day); then Mon 01-04 and Tue 01-05
     d = cal.add_working_days(date(2026, 12, 30), 3)
-    assert d.date == date(2027, 1, 4)
+    assert d.date == date(2027, 1, 5)
     assert d.provisional is True
     assert "暂定" in d.rule
 
@@ -83,13 +84,15 @@ def test_deadline_within_covered_range_is_not_provisional_even_near_year_end():
 def test_override_rest_day_in_uncovered_year_changes_result():
     cal = WorkCalendar({date(2027, 1, 4): False})
     d = cal.add_working_days(date(2026, 12, 30), 3)
-    assert d.date == date(2027, 1, 5)
-    assert d.provisional is True  # 2027-01-01 and 01-05 still come from the fallback
+    # 12-31 counts; 01-01 is New Year's Day by law; 01-04 rest by override; then 01-05 and 01-06
+    assert d.date == date(2027, 1, 6)
+    assert d.provisional is True  # 01-05 and 01-06 lie near New Year: the notice may still move them
 
 
 def test_override_working_saturday_in_uncovered_year():
     cal = WorkCalendar({date(2027, 1, 2): True})
-    d = cal.add_working_days(date(2026, 12, 31), 2)
+    # New Year's Day (Fri) is a holiday by law; the overridden Saturday is the first working day after it
+    d = cal.add_working_days(date(2026, 12, 31), 1)
     assert d.date == date(2027, 1, 2)
 
 
@@ -144,7 +147,8 @@ def test_from_db_reads_overrides(tmp_path):
     assert cal.overrides == {date(2027, 1, 4): False, date(2027, 1, 9): True}
     assert cal.rest_day_name(date(2027, 1, 4)) == "元旦调休"
     assert cal.is_workday(date(2027, 1, 9))  # a Saturday
-    assert cal.add_working_days(date(2026, 12, 30), 3).date == date(2027, 1, 5)
+    # 12-31, then (01-01 New Year's Day by law, 01-04 overridden rest) 01-05, 01-06
+    assert cal.add_working_days(date(2026, 12, 30), 3).date == date(2027, 1, 6)
     assert "overrides 2" in cal.data_version()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import sqlite3
 
 from desktop import org, validate
 from desktop.clock import today as _today
@@ -86,21 +87,53 @@ def forget_calendar(db) -> None:
         del db.md_calendar
 
 
-def recompute_deadlines(db) -> int:
-    """After the holiday calendar changes, refresh the stored deadline columns of open cases."""
+def _station_calendars(db) -> dict[str, WorkCalendar]:
+    """At a hub: each station's calendar from the overrides it sent (as the import computes them)."""
+    try:
+        rows = db.conn.execute("select station, date, is_workday from sync_calendar_overrides where deleted = 0").fetchall()
+    except sqlite3.OperationalError:  # a station database: no synced overrides
+        return {}
+    per: dict[str, dict] = {}
+    for station, d, workday in rows:
+        try:
+            per.setdefault(station, {})[_dt.date.fromisoformat(d)] = bool(workday)
+        except ValueError:
+            continue
+    return {st: WorkCalendar(o) for st, o in per.items()}
+
+
+_DEADLINE_COLS = ("acceptance_due", "statutory_deadline", "mediation_deadline", "review_deadline", "provisional")
+
+
+def recompute_deadlines(db, *, since: _dt.date | None = None) -> int:
+    """Recompute the stored deadline columns of every case from the current holiday calendar.
+
+    Call it whenever the calendar changes (an override, a whole notice, a newer calendar package).
+    `since` limits the work to cases that are provisional or have a stored deadline on or after
+    that day (the only ones a notice for a later year can move). At a hub each station's cases use
+    that station's overrides. The columns are local index data: rows are not marked for export.
+    Returns the number of cases whose stored deadlines changed.
+    """
     forget_calendar(db)
-    cal = calendar_for(db)
-    n = 0
+    own = calendar_for(db)
+    per_station = _station_calendars(db)
+    where = "deleted = 0"
+    params: list = []
+    if since is not None:
+        s = since.isoformat()
+        where += (" and (provisional = 1 or acceptance_due >= ? or statutory_deadline >= ?"
+                  " or mediation_deadline >= ? or review_deadline >= ?)")
+        params = [s, s, s, s]
+    cols = ", ".join(_DEADLINE_COLS)
+    changed = 0
     with db.atomic():
-        for rowid, doc in db.conn.execute(
-                "select rowid, doc from cases where deleted = 0 and (status in ('registered','mediating') or provisional = 1)"
-        ).fetchall():
-            rec = json.loads(doc)
-            comp = computed(rec, cal)
-            db.conn.execute(
-                "update cases set acceptance_due = ?, statutory_deadline = ?, mediation_deadline = ?,"
-                " review_deadline = ?, provisional = ? where rowid = ?",
-                (comp["acceptance_due"], comp["statutory_deadline"], comp["mediation_deadline"],
-                 comp["review_deadline"], int(comp["provisional"]), rowid))
-            n += 1
-    return n
+        for row in db.conn.execute(f"select rowid, station, doc, {cols} from cases where {where}", params).fetchall():
+            rowid, station, doc, old = row[0], row[1], row[2], tuple(row[3:])
+            comp = computed(json.loads(doc), per_station.get(station, own))
+            new = (comp["acceptance_due"], comp["statutory_deadline"], comp["mediation_deadline"],
+                   comp["review_deadline"], int(comp["provisional"]))
+            if new != old:
+                db.conn.execute(f"update cases set {', '.join(c + ' = ?' for c in _DEADLINE_COLS)} where rowid = ?",
+                                (*new, rowid))
+                changed += 1
+    return changed
