@@ -214,7 +214,7 @@ def assert_inside_text_block(path: Path):
 def test_every_template_loads_and_validates():
     templates = load_all()
     assert set(DOCUMENT_NAMES) <= set(templates)
-    assert len(DOCUMENT_NAMES) == 18
+    assert len(DOCUMENT_NAMES) == 20
     for name, tpl in templates.items():
         assert tpl.name == name
         assert tpl.kind in ("narrative", "form", "record")
@@ -332,13 +332,14 @@ def test_agreement_content(tmp_path):
     assert "法定代表人（主要负责人）：李四，总经理" in text
     assert "人民币壹万贰仟元整（￥12,000.00）" in text
     assert "人民币伍仟元整（￥5,000.00）" in text
-    assert "一、被申请人于2026年11月15日前向申请人支付2026年8月至9月工资" in text
-    assert "二、被申请人于2026年11月30日前" in text
-    assert "三、被申请人于2026年10月31日前为申请人出具解除劳动合同证明" in text
-    # waiver clause, payment-order sentence with the eligible items, 15-day review with the commission
-    assert "四、申请人放弃的其他请求事项：申请人放弃加班工资的请求。本协议履行完毕后，双方当事人就本争议所涉事项再无其他争议" in text
+    assert "一、被申请人向申请人支付2026年8月至9月工资，金额人民币壹万贰仟元整（￥12,000.00），履行期限截至2026年11月15日（含当日）" in text
+    assert "履行期限截至2026年11月30日（含当日）" in text
+    assert "三、被申请人为申请人出具解除劳动合同证明" in text and "履行期限截至2026年10月31日（含当日）" in text
+    # waiver clause (once), payment-order sentence with the eligible items, 15-day review with the commission
+    assert "四、申请人放弃加班工资的请求。本协议履行完毕后，双方当事人就本争议所涉事项再无其他争议" in text
+    assert text.count("再无其他") == 1 and "日前" not in text
     assert "就第一、二项，用人单位逾期不履行的，劳动者也可以持本协议书依法向人民法院申请支付令" in text
-    assert "六、双方当事人可以自本协议生效之日起十五日内（即2026年11月5日前）共同向海宁市劳动人事争议仲裁委员会申请仲裁审查" in text
+    assert "六、双方当事人可以自本协议生效之日起十五日内（即至2026年11月5日届满）共同向海宁市劳动人事争议仲裁委员会申请仲裁审查" in text
     # copies = parties + 1, signature date in Chinese numerals, seal area
     assert "一式三份" in text
     assert "二〇二六年十月二十一日" in text
@@ -430,13 +431,22 @@ def test_extension_record_and_provisional_mark(tmp_path):
     out = tmp_path / "e.pdf"
     render_document("extension-record", case, org(), out, today=TODAY)
     text = flat(pdftext(out))
-    assert "因双方需核对工资台账，经双方当事人协商一致，同意将本案调解期限延长至2026年11月3日" in text
-    assert "调解期限原定至2026年10月26日" in text
+    assert "调解期限至2026年10月26日届满。因双方需核对工资台账，经双方当事人协商一致，于2026年10月20日同意将本案调解期限延长至2026年11月3日届满" in text
+    assert "二〇二六年十月二十日" in text  # dated the day the parties agreed
+    # issue 14 item 2: the acceptance notice says what was true on the day of issue, not the later extension
     out2 = tmp_path / "n.pdf"
     render_document("acceptance-notice", case, org(), out2, today=TODAY)
-    assert "2026年11月3日（暂定）" in flat(pdftext(out2))
-    case["provisional"] = False
-    render_document("acceptance-notice", case, org(), out2, today=TODAY)
+    t2 = flat(pdftext(out2))
+    assert "即至2026年10月26日届满" in t2 and "2026年11月3日" not in t2
+    render_document("rights-notice", case, org(), out2, today=TODAY)
+    t2 = flat(pdftext(out2))
+    assert "本案至2026年10月26日届满" in t2 and "2026年11月3日" not in t2
+    plain_case = failed_case()
+    plain_case["provisional"] = True
+    render_document("acceptance-notice", plain_case, org(), out2, today=TODAY)
+    assert "2026年10月26日（暂定）" in flat(pdftext(out2))
+    plain_case["provisional"] = False
+    render_document("acceptance-notice", plain_case, org(), out2, today=TODAY)
     assert "暂定" not in flat(pdftext(out2))
 
 
@@ -666,7 +676,9 @@ def test_dossier_for_each_state_lists_what_the_state_allows():
     assert "failure-notice" in dossier_documents(failed_case(), o)
     assert "agreement" not in dossier_documents(failed_case(), o)
     assert "extension-record" in dossier_documents(mediating_extended_case(), o)
-    assert "failure-notice" not in dossier_documents(withdrawn_case(), o)
+    # a withdrawal ends mediation too: the parties are told in writing, and the record is signed
+    assert {"failure-notice", "termination-record"} <= set(dossier_documents(withdrawn_case(), o))
+    assert "nonperformance-record" not in dossier_documents(agreed_case(), o)
     oral = agreed_case()
     oral["application"]["mode"] = "oral"
     docs = dossier_documents(oral, o)

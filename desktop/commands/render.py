@@ -6,7 +6,8 @@
     render jilin-org|jilin-mediators --db FILE --out FILE.pdf|FILE.xlsx
 
 Exit 0 on success, 2 on bad input (unknown case, wrong file type), 1 when the document is refused
-(a review application after its 15-day window, or for a confirmation of a labour relationship) or
+(a document the case's state does not allow — the message names the state —, a review application after its
+15-day window or for a confirmation of a labour relationship) or
 cannot be printed (a character no font has).
 """
 
@@ -22,6 +23,7 @@ CASE_DOCUMENTS = (
     "application", "oral-record", "registration", "acceptance-notice", "respondent-notice", "decline-notice",
     "rights-notice", "power-of-attorney", "session-record", "agreement", "extension-record", "failure-notice",
     "service-proof", "followup-record", "review-application", "dossier-cover", "dossier-index", "dossier",
+    "termination-record", "nonperformance-record",
 )
 ROSTER_DOCUMENTS = ("roster", "jilin-org", "jilin-mediators")
 

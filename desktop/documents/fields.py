@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as _dt
 
 from desktop.documents.values import Deadline, Money, cn_number, parse_date, parse_datetime
+from desktop.documents.wording import item_action, waiver_text
 
 try:  # the lead's enumerations; the fallbacks keep this package usable on its own
     from desktop import codes as _codes
@@ -58,7 +59,7 @@ PAYMENT_ORDER_TYPES = frozenset({"PAY", "INJ", "COMP", "CT-END"})
 
 T_TEXT, T_INT, T_BOOL, T_DATE, T_DATETIME, T_MONEY, T_DEADLINE = "text", "int", "bool", "date", "datetime", "money", "deadline"
 
-_ORG = {f"org.{k}": T_TEXT for k in ("name", "kind", "region", "credit_code", "address", "phone", "abbr", "head",
+_ORG = {f"org.{k}": T_TEXT for k in ("name", "kind", "kind_code", "region", "credit_code", "address", "phone", "abbr", "head",
                                      "hours", "complaint_phone", "postcode", "self")}
 _ARB = {f"arbitration.{k}": T_TEXT for k in ("name", "address", "phone")}
 
@@ -111,7 +112,16 @@ FIELDS: dict[str, str] = {
     "acceptance_due": T_DEADLINE,
     "statutory_deadline": T_DEADLINE,
     "mediation_deadline": T_DEADLINE,
+    "initial_mediation_deadline": T_DEADLINE,
     "review_deadline": T_DEADLINE,
+    "wage_case": T_BOOL,
+    "decline_code": T_TEXT,
+    "decline_labour": T_BOOL,
+    "respondent_notice_date": T_DATE,
+    "reply_days": T_INT,
+    "unperformed_items": T_TEXT,
+    "has_unperformed": T_BOOL,
+    "unperformed_payment_order_items": T_TEXT,
     "overdue": T_BOOL,
     "first_session.held_at": T_DATETIME,
     "first_session.place": T_TEXT,
@@ -171,8 +181,8 @@ COLLECTIONS: dict[str, dict[str, str]] = {
     "mediators": {"no": T_INT, "name": T_TEXT, "role": T_TEXT},
     "sessions": {"no": T_INT, "held_at": T_DATETIME, "ended_at": T_DATETIME, "place": T_TEXT, "attendees": T_TEXT,
                  "record": T_TEXT, "recorder": T_TEXT, "result": T_TEXT, "mediator_names": T_TEXT},
-    "extensions": {"no": T_INT, "agreed_at": T_DATE, "until": T_DATE, "reason": T_TEXT},
-    "agreement_items": {"no": T_INT, "text": T_TEXT, "amount": T_MONEY, "due_date": T_DATE, "method": T_TEXT,
+    "extensions": {"no": T_INT, "agreed_at": T_DATE, "until": T_DATE, "reason": T_TEXT, "previous": T_DEADLINE},
+    "agreement_items": {"no": T_INT, "text": T_TEXT, "action": T_TEXT, "amount": T_MONEY, "due_date": T_DATE, "method": T_TEXT,
                         "category": T_TEXT, "obligor": T_TEXT, "obligee": T_TEXT, "payment_order": T_BOOL,
                         "paid_amount": T_MONEY, "paid_at": T_DATE, "performance": T_TEXT},
     "performance": {"no": T_INT, "item_no": T_INT, "paid_at": T_DATE, "amount": T_MONEY, "note": T_TEXT},
@@ -298,6 +308,10 @@ def build_context(case: dict, org: dict, *, today: _dt.date, common: dict, media
     for k in ("name", "region", "credit_code", "address", "phone", "abbr", "head", "hours", "complaint_phone", "postcode"):
         ctx[f"org.{k}"] = _s(org.get(k))
     ctx["org.kind"] = ORG_KINDS.get(org.get("kind"), _s(org.get("kind")))
+    ctx["org.kind_code"] = _s(org.get("kind"))
+    # the respondent's reply period is the organisation's setting (no statute fixes it)
+    rd = org.get("respondent_reply_days")
+    ctx["reply_days"] = int(rd) if isinstance(rd, int) or (isinstance(rd, str) and rd.isdigit()) else None
     ctx["org.self"] = org_self(ctx["org.name"], common)
     arb = org.get("arbitration") or {}
     for k in ("name", "address", "phone"):
@@ -417,6 +431,11 @@ def build_context(case: dict, org: dict, *, today: _dt.date, common: dict, media
     if not reason and code and code != "other":
         reason = DECLINE_REASONS.get(code)
     ctx["decline_reason"] = reason if decision == "declined" else None
+    ctx["decline_code"] = (code or "other") if decision == "declined" else None
+    # not a labour dispute (SPC Interpretation I Art. 2): arbitration is not the route
+    ctx["decline_labour"] = decision == "declined" and code != "not_labour_dispute"
+    # the respondent is asked for consent before acceptance: the notice goes out with the application
+    ctx["respondent_notice_date"] = ctx["received_date"] if decision else today
     ra = acc.get("respondent_agreed")
     ctx["respondent_agreed"] = None if ra is None and decision != "accepted" else bool(ra if ra is not None else True)
 
@@ -436,6 +455,8 @@ def build_context(case: dict, org: dict, *, today: _dt.date, common: dict, media
     for name in ("acceptance_due", "statutory_deadline", "mediation_deadline", "review_deadline"):
         ctx[name] = _deadline(case.get(name), prov, name)
     ctx["overdue"] = bool(case.get("overdue"))
+    # what the acceptance and rights notices said on the day of issue: the deadline before any extension
+    ctx["initial_mediation_deadline"] = _initial_deadline(case, ctx, prov)
 
     # sessions
     sessions = []
@@ -460,6 +481,12 @@ def build_context(case: dict, org: dict, *, today: _dt.date, common: dict, media
     ctx["extension.until"] = last.get("until")
     ctx["extension.reason"] = last.get("reason")
     ctx["extension.previous"] = _previous_deadline(ctx, case, prov)
+    # each extension is its own record: the deadline it replaced is the one before it
+    for i, e in enumerate(ctx["extensions"]):
+        e["previous"] = (Deadline(ctx["extensions"][i - 1]["until"], False) if i and ctx["extensions"][i - 1]["until"]
+                         else None)
+    if ctx["extensions"]:
+        ctx["extensions"][0]["previous"] = ctx["initial_mediation_deadline"]
 
     # outcome
     outcome = case.get("outcome") or {}
@@ -474,10 +501,11 @@ def build_context(case: dict, org: dict, *, today: _dt.date, common: dict, media
     # agreement and performance
     ag = case.get("agreement") or {}
     ctx["effective_at"] = parse_date(ag.get("effective_at"))
-    ctx["waiver"] = _s(ag.get("waiver"))
+    ctx["waiver"] = waiver_text(_s(ag.get("waiver")))
     obligor = employer_party["role"] if employer_party else r_label
     obligee = worker_parties[0]["role"] if worker_parties else a_label
     perf = [p for p in (case.get("performance") or []) if isinstance(p, dict)]
+    party_words = [p["name"] for p in applicants + respondents if p.get("name")]
     items = []
     a_total = 0
     a_any = False
@@ -503,8 +531,11 @@ def build_context(case: dict, org: dict, *, today: _dt.date, common: dict, media
         po = cat in PAYMENT_ORDER_CATEGORIES and amt is not None
         if po:
             po_numbers.append(i + 1)
-        items.append({"no": i + 1, "text": _s(it.get("text")), "amount": amt, "due_date": parse_date(it.get("due_date")),
-                      "method": _s(it.get("method")), "category": ITEM_CATEGORIES.get(cat, cat), "obligor": obligor,
+        # the payer is written once, whether or not the clerk typed it in front of the item
+        who, action = item_action(_s(it.get("text")) or "", obligor, party_words)
+        items.append({"no": i + 1, "text": _s(it.get("text")), "action": _s(action),
+                      "amount": amt, "due_date": parse_date(it.get("due_date")),
+                      "method": _s(it.get("method")), "category": ITEM_CATEGORIES.get(cat, cat), "obligor": who,
                       "obligee": obligee, "payment_order": po,
                       "paid_amount": Money(paid) if paid_entries else None, "paid_at": paid_at, "performance": status})
     ctx["agreement_items"] = items
@@ -512,6 +543,14 @@ def build_context(case: dict, org: dict, *, today: _dt.date, common: dict, media
     ctx["has_payment_order_items"] = bool(po_numbers)
     ctx["payment_order_items"] = _cn_list(po_numbers) if po_numbers else None
     ctx["payment_order_relevant"] = bool(po_numbers) or any(t in PAYMENT_ORDER_TYPES for t in types)
+    ctx["wage_case"] = "PAY" in types
+    # items due, past their term and not (fully) paid: the record of non-performance (LDMAL Art. 15)
+    unperformed = [it for it in items if it["due_date"] and it["due_date"] < today and it["amount"] is not None
+                   and it["performance"] != common.get("performance", {}).get("full")]
+    ctx["has_unperformed"] = bool(unperformed)
+    ctx["unperformed_items"] = _cn_list([it["no"] for it in unperformed]) if unperformed else None
+    upo = [it["no"] for it in unperformed if it["payment_order"]]
+    ctx["unperformed_payment_order_items"] = _cn_list(upo) if upo else None
     ctx["review_available"] = bool(ctx["agreed"] and (not types or types[0] != NO_REVIEW_TYPE))
     ctx["performance"] = [{"no": i + 1, "item_no": (p.get("item") + 1) if isinstance(p.get("item"), int) else None,
                            "paid_at": parse_date(p.get("paid_at")), "amount": _money(p.get("amount")),
@@ -604,6 +643,25 @@ def _org_row(org: dict, ctx: dict, common: dict) -> dict:
     }
 
 
+def _initial_deadline(case: dict, ctx: dict, prov) -> Deadline | None:
+    """The mediation deadline as it stood on acceptance (15 days), before any extension the parties agreed later."""
+    exts = [e for e in (case.get("extensions") or []) if isinstance(e, dict)]
+    if not exts:
+        return ctx.get("mediation_deadline")
+    if case.get("original_deadline"):
+        return _deadline(case.get("original_deadline"), prov, "mediation_deadline")
+    start = ctx.get("accepted_at")
+    if start is None:
+        return None
+    try:
+        from desktop import workcal
+
+        d = workcal.period_end(start, 15)
+        return Deadline(d.date, bool(d.provisional))
+    except Exception:  # noqa: BLE001 - without the calendar, plain 15 days, marked provisional
+        return Deadline(start + _dt.timedelta(days=15), True)
+
+
 def _previous_deadline(ctx: dict, case: dict, prov) -> Deadline | None:
     """The mediation deadline before the last extension."""
     exts = ctx["extensions"]
@@ -636,8 +694,10 @@ def served_documents(ctx: dict) -> list[tuple[str, str]]:
         docs.append(("respondent-notice", "respondents"))
     if ctx["agreed"]:
         docs.append(("agreement", "parties"))
-    if ctx["outcome_code"] in ("failed", "terminated", "expired"):
+    if ctx["outcome_code"] in ("failed", "terminated", "expired", "withdrawn"):
         docs.append(("failure-notice", "parties"))
+    if ctx["agreed"] and ctx["has_unperformed"]:
+        docs.append(("nonperformance-record", "parties"))
     return docs
 
 
