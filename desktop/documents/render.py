@@ -698,7 +698,7 @@ def check_review_allowed(case: dict, today: _dt.date) -> None:
         from desktop import cndate
 
         raise DocumentRefused(f"已超过仲裁审查申请期限：调解协议自{cndate.arabic_date(parse_date(ag['effective_at']))}生效，"
-                              f"应于{cndate.arabic_date(deadline)}前共同申请仲裁审查")
+                              f"共同申请仲裁审查的期限已于{cndate.arabic_date(deadline)}届满")
 
 
 def _check_state(name: str, case: dict | None, forms_dir) -> None:
