@@ -79,6 +79,18 @@ def renderer():
     return render_document
 
 
+def _with_id_details(worker: dict) -> dict:
+    """Birth date and sex from the ID number when the record does not store them (as the form and
+    the documents show them)."""
+    if (worker.get("sex") and worker.get("birth_date")) or not worker.get("id_number"):
+        return worker
+    try:
+        info = validate.check_id_number(worker["id_number"])
+    except validate.FieldError:
+        return worker
+    return {"sex": info.sex, "birth_date": info.birth_date.isoformat(), **{k: v for k, v in worker.items() if v}}
+
+
 def _e(value) -> str:
     return html.escape("" if value is None else str(value))
 
@@ -212,6 +224,7 @@ class CaseWindow(QWidget):
                  "cellspacing='0' cellpadding='3'><tr><th>姓名</th><th>身份证号码</th><th>性别</th><th>出生日期</th>"
                  "<th>电话</th><th>住址</th><th>标记</th></tr>"]
         for w in c["workers"]:
+            w = _with_id_details(w)
             tags = "、".join(t for t, on in (("农民工", w.get("migrant")), ("新就业形态", w.get("platform")),
                                             ("代表", w.get("representative"))) if on)
             parts.append(f"<tr><td>{_e(w['name'])}</td><td>{_e(w.get('id_number'))}</td>"

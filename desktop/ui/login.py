@@ -21,6 +21,8 @@ class LoginDialog(QDialog):
 
             profile = org.get_profile(self.db)
         self.setWindowTitle(f"登录 — {profile['name']}" + ("（演示数据）" if profile.get("demo") else ""))
+        # wide enough for the whole title (the organization's full name) on the title bar
+        self.setMinimumWidth(min(900, self.fontMetrics().horizontalAdvance(self.windowTitle()) + 160))
         f = QFormLayout(self)
         f.addRow(QLabel(f"<b>{profile['name']}</b>"))
         self.name = QLineEdit()

@@ -82,15 +82,15 @@ class MainWindow(QMainWindow):
         self.place_on_screen(QSettings().value("main/geometry"))
         self.nav.setCurrentRow(0)
 
-    def place_on_screen(self, geo=None) -> None:
+    def place_on_screen(self, geo=None, avail=None) -> None:
         """A saved layout if it fits this screen; otherwise 1280×800 where that fits with its title
         bar, else maximised (1366×768, 1280×720): the status bar is never below the screen's edge."""
         if geo is not None:
             self.restoreGeometry(geo)
         screen = self.screen() or QApplication.primaryScreen()
-        if screen is None:
+        if avail is None and screen is None:
             return
-        avail = screen.availableGeometry()
+        avail = avail if avail is not None else screen.availableGeometry()
         frame = 40  # title bar and borders, before the window is shown (frameGeometry not known yet)
         fits = avail.width() >= 1280 and avail.height() >= 800 + frame
         if geo is None or self.width() > avail.width() or self.height() + frame > avail.height() \

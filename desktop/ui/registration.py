@@ -208,7 +208,7 @@ class RegistrationForm(QDialog):
         lay.addWidget(self.claims)
         crow = QHBoxLayout()
         cadd = QPushButton("添加请求事项")
-        cadd.clicked.connect(lambda: self.add_claim())
+        cadd.clicked.connect(self._add_claim_clicked)
         crem = QPushButton("删除所选")
         crem.clicked.connect(lambda: self._remove_row(self.claims))
         self.claims_total = QLabel("合计：￥0.00")
@@ -244,6 +244,7 @@ class RegistrationForm(QDialog):
             w.textChanged.connect(self._mark_dirty)
         self.facts.textChanged.connect(self._mark_dirty)
         self.primary_type.currentIndexChanged.connect(self._mark_dirty)
+        self.primary_type.currentIndexChanged.connect(self._type_chosen)
         self.setTabOrder(self.written, self.oral)
         self.setTabOrder(self.oral, self.received)
         self.setTabOrder(self.received, self.applicant)
@@ -294,7 +295,9 @@ class RegistrationForm(QDialog):
         self.workers.insertRow(r)
         self._set_row(self.workers, r, [name, id_number, "", "", phone, address, migrant, platform])
         for col in (W["birth_date"], W["sex"]):  # filled from the ID number
-            self.workers.item(r, col).setFlags(Qt.ItemIsEnabled | Qt.ItemIsSelectable)
+            # not enabled: Tab (in a cell editor too) passes over them instead of stopping there
+            self.workers.item(r, col).setFlags(Qt.NoItemFlags)
+            self.workers.item(r, col).setToolTip("由身份证号码自动填写")
         self._fill_from_id(r)
         self._update_counts()
         self._mark_dirty()
@@ -331,6 +334,19 @@ class RegistrationForm(QDialog):
         self.touched.add("workers")
         self._validate()
         return added
+
+    def _type_chosen(self, *_) -> None:
+        """A message about the dispute type goes as soon as one is chosen."""
+        if self.primary_type.currentData():
+            self.touched.add("dispute_types")
+            self._validate()
+
+    def _add_claim_clicked(self) -> None:
+        """The new row is where the typing goes next, not the button."""
+        r = self.add_claim()
+        self.claims.setFocus()
+        self.claims.setCurrentCell(r, 0)
+        self.claims.editItem(self.claims.item(r, 0))
 
     def add_claim(self, text: str = "", amount: str = "") -> int:
         r = self.claims.rowCount()

@@ -91,6 +91,7 @@ class StatsChart(QWidget):
         rate = QLineSeries()
         rate.setName("调解成功率（%）")
         rate.setPen(QPen(QColor("#b3261e"), 2))
+        rate.setPointsVisible(True)  # a month alone with a rate is a point, not an invisible line
         line = QLineSeries()
         line.setName(f"目标 {fm.percent(target)}")
         pen = QPen(QColor("#7a5c00"), 2, Qt.DashLine)
@@ -128,6 +129,9 @@ class StatsChart(QWidget):
         bars.attachAxis(left)
         rate.attachAxis(right)
         line.attachAxis(right)
+        if rate.count() == 0:  # no month has a closed case yet: the legend lists nothing that is not drawn
+            for marker in ch.legend().markers(rate):
+                marker.setVisible(False)
 
 
 class StatsPage(QWidget):

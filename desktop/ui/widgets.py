@@ -119,7 +119,7 @@ def days_text(days: int | None) -> str:
     return f"还剩{days}天"
 
 
-def fit_window(widget, width: int | None = None, height: int | None = None) -> None:
+def fit_window(widget, width: int | None = None, height: int | None = None, avail=None) -> None:
     """Keep a window on the screen: at most the free area less room for the title bar (1366×768 and
     1280×720 included), moved back inside when a layout saved on a bigger screen would hang off."""
     from PySide6.QtWidgets import QApplication
@@ -127,12 +127,13 @@ def fit_window(widget, width: int | None = None, height: int | None = None) -> N
     screen = widget.screen() or QApplication.primaryScreen()
     w = width if width is not None else widget.width()
     h = height if height is not None else widget.height()
-    if screen is None:
+    if avail is None and screen is None:
         widget.resize(w, h)
         return
-    avail = screen.availableGeometry()
+    avail = avail if avail is not None else screen.availableGeometry()
     w, h = min(w, avail.width() - 16), min(h, avail.height() - 48)
     widget.resize(w, h)
     x = min(max(widget.x(), avail.x()), avail.right() - w)
     y = min(max(widget.y(), avail.y()), avail.bottom() - h - 32)
     widget.move(max(avail.x(), x), max(avail.y(), y))
+
