@@ -70,13 +70,33 @@ def computed(rec: dict, cal: WorkCalendar, today: _dt.date | None = None) -> dic
     }
 
 
+def _overrides_key(db) -> tuple:
+    return tuple(db.conn.execute("select count(*), coalesce(sum(rev), 0), max(updated_at) from calendar_overrides"
+                                 " where deleted = 0").fetchone())
+
+
 def calendar_for(db) -> WorkCalendar:
+    """The station's work calendar (package + its overrides), kept on the db object.
+
+    Another connection (the command line, a worker thread) may enter a notice meanwhile: SQLite's
+    data_version says when another connection committed, and the overrides are then re-read if
+    they changed.
+    """
     cal = getattr(db, "md_calendar", None)
+    version = db.conn.execute("pragma data_version").fetchone()[0]
+    if cal is not None and getattr(db, "md_calendar_seen", None) != version:
+        if _overrides_key(db) != getattr(db, "md_calendar_key", None):
+            cal = None
+        else:
+            db.md_calendar_seen = version
     if cal is None:
-        overrides = {_dt.date.fromisoformat(o["date"]): o["is_workday"] for o in org.calendar_overrides(db)}
-        cal = WorkCalendar(overrides)
+        rows = org.calendar_overrides(db)
+        cal = WorkCalendar({_dt.date.fromisoformat(o["date"]): o["is_workday"] for o in rows},
+                           notes={_dt.date.fromisoformat(o["date"]): o["note"] for o in rows if o["note"]})
         try:
             db.md_calendar = cal
+            db.md_calendar_key = _overrides_key(db)
+            db.md_calendar_seen = version
         except AttributeError:
             pass
     return cal
