@@ -109,7 +109,12 @@ class SettingsPage(QWidget):
             row.addWidget(w)
             w.setEnabled(admin)
         g.addLayout(row)
-        g.addWidget(QLabel("修改后，未结案件的受理期限和调解期限会按新日历重新计算。"))
+        notice = QPushButton("录入全年放假通知…")  # the whole notice in one step (desktop/ui/holiday_notice.py)
+        notice.setObjectName("enterNotice")
+        notice.clicked.connect(self.enter_notice)
+        notice.setEnabled(admin)
+        g.addWidget(notice)
+        g.addWidget(QLabel("修改后，全部案件的受理期限和调解期限会按新日历重新计算。"))
         v.addWidget(box)
 
         box = QGroupBox("数据维护")
@@ -362,6 +367,17 @@ class SettingsPage(QWidget):
     def add_override(self) -> None:
         d, workday, note = iso_date(self.o_date), self.o_type.currentData(), self.o_note.text().strip()
         self._calendar_op(lambda db, user: org.set_calendar_override(db, d, workday, note, user))
+
+    def enter_notice(self):
+        from desktop.ui.holiday_notice import HolidayNoticeDialog
+
+        def entered(result):
+            self.load()
+            self.message.setStyleSheet("color: #1b5e20;")
+            self.message.show_message(f"{result['year']}年放假安排已录入，{result['recomputed']}件案件的期限已重新计算")
+        dialog = HolidayNoticeDialog(self.session, self, on_entered=entered)
+        dialog.open()
+        return dialog
 
     def remove_override(self) -> None:
         d = row_data(self.overrides)
