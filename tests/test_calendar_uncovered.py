@@ -224,3 +224,15 @@ def test_entering_a_corrected_notice_replaces_the_year(station):
     assert got["acceptance_due"] == "2027-05-06" and got["provisional"] is False
     assert db.conn.execute("select acceptance_due, provisional from cases").fetchone() == ("2027-05-06", 0)
     assert db.conn.execute("select count(*) from audit_log where action = 'calendar.notice'").fetchone()[0] == 2
+
+
+def test_only_provisional_refresh_writes_nothing_when_nothing_moved(station):
+    db, admin, _path = station
+    cases.create_case(db, records.registered("2026-12-30T09:00:00+08:00"), admin, today=D(2026, 12, 30))
+    cases.create_case(db, records.registered("2026-11-02T09:00:00+08:00"), admin, today=D(2026, 12, 30))
+    assert cases.recompute_deadlines(db, only_provisional=True) == 0
+    # A stale stored deadline (as after a newer calendar package) is put right; the settled one is left alone.
+    db.conn.execute("update cases set acceptance_due = '2000-01-01' where received_date = '2026-12-30'")
+    assert cases.recompute_deadlines(db, only_provisional=True) == 1
+    assert db.conn.execute("select acceptance_due from cases where received_date = '2026-12-30'").fetchone()[0] == \
+        "2027-01-05"

@@ -125,12 +125,14 @@ def _station_calendars(db) -> dict[str, WorkCalendar]:
 _DEADLINE_COLS = ("acceptance_due", "statutory_deadline", "mediation_deadline", "review_deadline", "provisional")
 
 
-def recompute_deadlines(db, *, since: _dt.date | None = None) -> int:
+def recompute_deadlines(db, *, since: _dt.date | None = None, only_provisional: bool = False) -> int:
     """Recompute the stored deadline columns of every case from the current holiday calendar.
 
     Call it whenever the calendar changes (an override, a whole notice, a newer calendar package).
     `since` limits the work to cases that are provisional or have a stored deadline on or after
-    that day (the only ones a notice for a later year can move). At a hub each station's cases use
+    that day (the only ones a notice for a later year can move). `only_provisional` takes just the
+    provisional ones: cheap enough to run whenever a database is opened for writing, so that a
+    newer calendar package settles them (a row is written only when its deadlines change). At a hub each station's cases use
     that station's overrides. The columns are local index data: rows are not marked for export.
     Returns the number of cases whose stored deadlines changed.
     """
@@ -139,6 +141,8 @@ def recompute_deadlines(db, *, since: _dt.date | None = None) -> int:
     per_station = _station_calendars(db)
     where = "deleted = 0"
     params: list = []
+    if only_provisional:
+        where += " and provisional = 1"
     if since is not None:
         s = since.isoformat()
         where += (" and (provisional = 1 or acceptance_due >= ? or statutory_deadline >= ?"
