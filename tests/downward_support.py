@@ -4,7 +4,6 @@ chain of real databases."""
 
 from __future__ import annotations
 
-import copy
 import datetime as _dt
 import shutil
 from pathlib import Path
@@ -16,31 +15,24 @@ from tests.records import registered
 from tests.test_sync_support import HUB_PASSWORD, make_hub, make_station
 
 
-def _days(first: str, last: str, name: str) -> list[dict]:
-    d, end = _dt.date.fromisoformat(first), _dt.date.fromisoformat(last)
-    out = []
-    while d <= end:
-        out.append({"date": d.isoformat(), "name": name})
-        d += _dt.timedelta(days=1)
-    return out
-
-
-NOTICE_2027 = {
-    "year": 2027,
-    "title": "国务院办公厅关于2027年部分节假日安排的通知（测试数据）",
-    "notice_date": "2026-11-10",
-    "holidays": (_days("2027-01-01", "2027-01-03", "元旦") + _days("2027-02-05", "2027-02-13", "春节")
-                 + _days("2027-04-03", "2027-04-05", "清明节") + _days("2027-05-01", "2027-05-05", "劳动节")
-                 + _days("2027-06-09", "2027-06-11", "端午节") + _days("2027-09-15", "2027-09-17", "中秋节")
-                 + _days("2027-10-01", "2027-10-07", "国庆节")),
-    "workdays": [{"date": "2027-02-20", "name": "春节调休上班"}, {"date": "2027-04-25", "name": "劳动节调休上班"},
-                 {"date": "2027-06-12", "name": "端午节调休上班"}, {"date": "2027-09-26", "name": "国庆节调休上班"},
-                 {"date": "2027-10-09", "name": "国庆节调休上班"}],
-}
+# A 2027 notice of the usual shape, as published text (test data: the real one was not out yet).
+NOTICE_2027_TEXT = """一、元旦：1月1日（周五）至3日（周日）放假，共3天。
+二、春节：2月5日（农历除夕、周五）至13日（周六）放假调休，共9天。1月31日（周日）、2月20日（周六）上班。
+三、清明节：4月3日（周六）至5日（周一）放假，共3天。
+四、劳动节：5月1日（周六）至5日（周三）放假调休，共5天。5月8日（周六）上班。
+五、端午节：6月9日（周三）放假，共1天。
+六、中秋节：9月15日（周三）放假，共1天。
+七、国庆节：10月1日（周五）至7日（周四）放假调休，共7天。9月26日（周日）、10月9日（周六）上班。
+"""
+TITLE_2027 = "国务院办公厅关于2027年部分节假日安排的通知（测试数据）"
 
 
 def notice_2027() -> dict:
-    return copy.deepcopy(NOTICE_2027)
+    from desktop import holidays
+    from desktop.sync import downward
+
+    return downward.from_notice(holidays.parse_notice(NOTICE_2027_TEXT, 2027), title=TITLE_2027,
+                                notice_date="2026-11-10")
 
 
 def december_cases(db, actor, n: int = 3) -> list[str]:

@@ -4,7 +4,6 @@ a township applies it and its December cases' deadlines become final; every refu
 from __future__ import annotations
 
 import copy
-import datetime as _dt
 import json
 import random
 from pathlib import Path
@@ -13,9 +12,9 @@ import pytest
 
 from desktop import accounts, audit, cases, cli, clock, org
 from desktop.errors import InputError, PermissionDenied, Refused
-from desktop.sync import bundle, downward, export, hub, keys
+from desktop.sync import bundle, downward, export, keys
 
-from tests.downward_support import chain, december_cases, notice_2027
+from tests.downward_support import NOTICE_2027_TEXT, TITLE_2027, chain, december_cases, notice_2027
 from tests.test_sync_support import make_hub, make_station, state
 
 
@@ -86,7 +85,7 @@ def test_city_notice_reaches_township_and_deadlines_become_final(home, three):
     dec = december_cases(town, tu, 3)
     assert all(cases.get_case(town, i)["provisional"] for i in dec)
     # The city enters the 2027 notice once, with the commissions and a note, and writes package 1.
-    assert downward.set_notice(city, notice_2027(), cu) == []
+    assert downward.set_notice(city, notice_2027(), cu)["year"] == 2027
     downward.set_commissions(city, [{"name": "示范市劳动人事争议仲裁委员会", "address": "示范市新华路8号",
                                      "phone": "0573-87000002", "hours": "工作日 8:30-17:00"}], cu)
     pkg = downward.build_package(city, cu, home / "usb", years=[2027], commissions_=True,
@@ -101,7 +100,7 @@ def test_city_notice_reaches_township_and_deadlines_become_final(home, three):
     assert checked.origin["hub"] == org.station_id(city)
     shown = downward.preview(town, checked)
     assert "转发自 某市调解数据汇总 第 1 号" in shown["title"]
-    assert any("2027 年" in line and "更改 365 天" in line for line in shown["lines"])
+    assert any("2027 年" in line and "更改 34 天" in line for line in shown["lines"])
     assert any("3 件期限为暂定" in line for line in shown["lines"])
     r = downward.apply_package(town, passed["path"], tu)
     assert (r["provisional_before"], r["provisional_after"]) == (3, 0)
@@ -149,6 +148,7 @@ def test_refusals_change_nothing(home, three):
     # Signed by the right key but malformed content: an incomplete notice, an unknown section.
     bad = notice_2027()
     bad["holidays"] = [h for h in bad["holidays"] if h["name"] != "中秋节"]
+    bad["allow_unbalanced"] = True
     msg = _refused(town, tu, _put(home, "bad1.package", _forge(district, {"calendar": [bad]}, seq=5)), "内容")
     assert "中秋节" in msg
     bad2 = _forge(district, {"note": {"text": "x"}, "extra": 1}, seq=5, sections=["note"])
@@ -265,34 +265,28 @@ def test_old_hub_card_without_signing_key_and_no_hub(home, three):
 
 
 def test_notice_completeness_check(home):
+    """The hub checks a notice as a station does (issue 13's holidays.notice_problems) plus its shape."""
     city, cu = make_hub(home, "city")[:2]
     n = notice_2027()
-    n["holidays"] = [h for h in n["holidays"] if h["name"] != "春节"][:] + [
-        {"date": "2027-02-06", "name": "春节"}]
-    n["workdays"].append({"date": "2027-03-03", "name": "调休"})
-    n["holidays"].append({"date": "2028-01-01", "name": "元旦"})
+    n["holidays"] = [h for h in n["holidays"] if h["date"] != "2027-06-09"]
+    n["workdays"].append({"date": "2027-03-03", "name": "春节"})
     with pytest.raises(InputError) as exc:
         downward.set_notice(city, n, cu)
     text = "\n".join(exc.value.messages)
-    assert "不是周六或周日" in text and "不在 2027 年" in text
+    assert "2027年6月9日（端午节）" in text and "周六或周日" in text
     n = notice_2027()
-    n["holidays"] = [h for h in n["holidays"] if h["name"] != "春节" or h["date"] < "2027-02-08"]
-    n["holidays"] = [h for h in n["holidays"] if h["date"] not in ("2027-10-02",)]
-    with pytest.raises(InputError) as exc:
+    n["workdays"] = [w for w in n["workdays"] if w["date"] != "2027-01-31"]
+    with pytest.raises(InputError, match="不平衡"):
         downward.set_notice(city, n, cu)
-    text = "\n".join(exc.value.messages)
-    assert "「春节」只有 3 天" in text and "10 月 2 日" in text
-    n = notice_2027()
-    n["holidays"] = [h for h in n["holidays"] if h["name"] != "清明节"] + [{"date": "2027-04-12", "name": "清明节"}]
-    with pytest.raises(InputError, match="清明当日 2027-04-05"):
-        downward.set_notice(city, n, cu)
-    # A merged block names two holidays; a year without working weekends is accepted with a warning.
-    n = notice_2027()
-    n["holidays"] = [dict(h, name="中秋节、国庆节") if h["name"] in ("中秋节",) else h for h in n["holidays"]]
-    n["workdays"] = []
-    warnings = downward.set_notice(city, n, cu)
-    assert any("没有列出调休上班日" in w for w in warnings)
-    assert downward.notices(city)["2027"]["workdays"] == []
+    n["allow_unbalanced"] = True
+    assert downward.set_notice(city, n, cu)["allow_unbalanced"] is True
+    for bad, why in (({"notice_date": "2026-13-01"}, "不存在"), ({"title": ""}, "标题"),
+                     ({"holidays": "x"}, "应为列表"), ({"extra": 1}, "未知字段"), ({"year": 1999}, "年份")):
+        with pytest.raises(InputError, match=why):
+            downward.set_notice(city, {**notice_2027(), **bad}, cu)
+    # The published text, pasted, reads into the same notice.
+    got = downward.set_notice_text(city, 2027, NOTICE_2027_TEXT, TITLE_2027, "2026-11-10", cu)
+    assert got == notice_2027() and downward.notices(city)["2027"] == got
     # Only at a hub, only by an administrator.
     station, actor = make_station(home, "st", n=1)[:2]
     with pytest.raises(Refused, match="不是汇总端"):
@@ -336,3 +330,39 @@ def test_settings_commissions_templates_and_station_view(home, three):
     with pytest.raises(InputError, match="2030"):
         downward.build_package(district, du, home / "usb", years=[2030])
     assert len(downward.sent(district)) == 2
+
+
+def test_command_line(home, three, capsys):
+    (city, cu), (district, du), (town, tu) = three
+    pw = home / "pw.txt"
+    pw.write_text("hubpass123\n", encoding="utf-8")
+    paths = {name: str(home / f"{name}.sqlite") for name in ("city", "district", "township")}
+
+    def run(*args):
+        code = cli.main([str(a) for a in args])
+        out = capsys.readouterr()
+        return code, out.out, out.err
+
+    cred = ["--user", "hadmin", "--password-file", pw]
+    text = home / "2027.txt"
+    text.write_text(NOTICE_2027_TEXT, encoding="utf-8")
+    code, out, err = run("package-notice", "--db", paths["city"], *cred, "--file", text, "--year", 2027)
+    assert code == 2 and "--title" in err
+    code, out, err = run("package-notice", "--db", paths["city"], *cred, "--file", text, "--year", 2027,
+                         "--title", TITLE_2027, "--notice-date", "2026-11-10")
+    assert code == 0 and "放假 29 天，调休上班 5 天" in out, err
+    code, out, err = run("package-export", "--db", paths["city"], *cred, "--out", home / "usb", "--year", 2027)
+    assert code == 0, err
+    city_pkg = out.strip()
+    code, out, err = run("package-pass-on", "--db", paths["district"], *cred, city_pkg, "--out", home / "usb")
+    assert code == 0, err
+    passed = out.strip()
+    code, out, err = run("package-apply", "--db", paths["township"], passed, "--preview")
+    assert code == 0 and "转发自" in out and "更改 34 天" in out, err
+    assert town.conn.execute("select count(*) from calendar_overrides").fetchone()[0] == 0
+    code, out, err = run("package-apply", "--db", paths["township"], passed)
+    assert code == 0 and "暂定期限" in out, err
+    code, out, err = run("package-apply", "--db", paths["township"], passed)
+    assert code == 1 and "重放" in err and "Traceback" not in err
+    code, out, err = run("package-status", "--db", paths["township"])
+    assert code == 0 and "第 1 号" in out

@@ -17,10 +17,14 @@ def _common(p) -> None:
 
 
 def register(sub) -> None:
-    p = sub.add_parser("package-notice", help="汇总端：录入某年的国务院节假日安排（整年，检查是否完整）")
+    p = sub.add_parser("package-notice", help="汇总端：录入某年的国务院放假通知以便下发（整年，检查是否完整）")
     _common(p)
-    p.add_argument("--file", required=True, help="节假日安排 JSON：year、title、notice_date、holidays、workdays")
-    p.add_argument("--strict", action="store_true", help="有提醒（如未列调休上班日）也拒绝")
+    p.add_argument("--file", required=True,
+                   help="通知原文（UTF-8 文本，需 --year、--title、--notice-date），或 .json（下发数据包中的格式）")
+    p.add_argument("--year", type=int)
+    p.add_argument("--title", help="通知标题，如 国务院办公厅关于2027年部分节假日安排的通知")
+    p.add_argument("--notice-date", help="通知日期 YYYY-MM-DD")
+    p.add_argument("--allow-unbalanced", action="store_true", help="放假与调休天数不平衡时仍然录入（特别放假安排）")
     p.set_defaults(func=cmd_notice)
 
     p = sub.add_parser("package-commissions", help="汇总端：设定下发的仲裁委员会（名称、地址、电话、办公时间）")
@@ -96,12 +100,26 @@ def _read_json(path: str, what: str):
 def cmd_notice(args) -> int:
     from desktop.sync import downward
 
-    notice = _read_json(args.file, "节假日安排")
+    if args.file.lower().endswith(".json"):
+        notice = _read_json(args.file, "节假日安排")
+    else:
+        missing = [o for o, v in (("--year", args.year), ("--title", args.title), ("--notice-date", args.notice_date))
+                   if not v]
+        if missing:
+            raise InputError(f"录入通知原文时须给出 {'、'.join(missing)}")
+        try:
+            text = Path(args.file).read_bytes().decode("utf-8")
+        except OSError as exc:
+            raise InputError(f"--file: 无法读取通知原文（{exc.strerror}）") from None
+        except UnicodeDecodeError:
+            raise InputError("--file: 通知原文不是 UTF-8 文本") from None
+        from desktop import holidays
+
+        notice = downward.from_notice(holidays.parse_notice(text, args.year), title=args.title,
+                                      notice_date=args.notice_date, allow_unbalanced=args.allow_unbalanced)
     s = open_session(args, write=True, permission="admin")
-    warnings = downward.set_notice(s.db, notice, s.user, accept_warnings=not args.strict)
-    for w in warnings:
-        print(f"提醒：{w}", file=sys.stderr)
-    print(f"已保存 {notice['year']} 年节假日安排（{notice['title']}）")
+    n = downward.set_notice(s.db, notice, s.user)
+    print(f"已保存 {n['year']} 年放假通知（{n['title']}）：放假 {len(n['holidays'])} 天，调休上班 {len(n['workdays'])} 天")
     return 0
 
 

@@ -29,7 +29,6 @@ from pathlib import Path
 from desktop import __version__, accounts, audit, org
 from desktop.clock import now
 from desktop.errors import InputError, Refused
-from desktop.records import new_record
 from desktop.sync import bundle, keys
 from desktop.sync.bundle import JSONProblem, Rejected, canonical_json, sha256, strict_loads
 
@@ -44,12 +43,6 @@ FILE_RE = re.compile(r"(?P<hub>[A-Za-z0-9]{1,40})-down-(?P<seq>\d{6,})\.package"
 SECTIONS = ("calendar", "commissions", "settings", "templates", "note", "stations")
 SECTION_NAMES = {"calendar": "节假日安排", "commissions": "仲裁委员会", "settings": "汇总端设定",
                  "templates": "文书模板", "note": "通知", "stations": "各站点上报情况"}
-
-# Statutory holidays since 2025 (domain.md §6.1): the least number of days each block must hold.
-STATUTORY = {"元旦": 1, "春节": 4, "清明节": 1, "劳动节": 2, "端午节": 1, "中秋节": 1, "国庆节": 3}
-# Months-and-days the lunar holidays can fall in (a typo such as 2027-20-01 is caught by the date check).
-_LUNAR_WINDOWS = {"春节": ((1, 20), (2, 25)), "端午节": ((5, 28), (6, 25)), "中秋节": ((9, 7), (10, 8))}
-_FIXED = {"元旦": ((1, 1),), "劳动节": ((5, 1), (5, 2)), "国庆节": ((10, 1), (10, 2), (10, 3))}
 
 SETTING_KEYS = {"target_success_rate": "调解成功率目标", "reporting_period": "报送周期"}
 REPORTING_PERIODS = {"monthly": "按月", "quarterly": "按季度", "yearly": "按年"}
@@ -191,121 +184,73 @@ def _obj(v, keys_: set, where: str, problems: list, *, optional: set = frozenset
     return not unknown and not missing
 
 
-def holiday_names(name: str) -> list[str]:
-    """「国庆节、中秋节」 names two holidays of one merged block."""
-    return [n.strip() for n in re.split(r"[、,，/]", name) if n.strip()]
+def to_notice(notice: dict):
+    """The package's notice as issue 13's `holidays.Notice` (a checked dict: see check_notice)."""
+    from desktop import holidays
+
+    n = holidays.Notice(notice["year"])
+    for item in notice["holidays"]:
+        n.rest[_dt.date.fromisoformat(item["date"])] = item["name"]
+    for item in notice["workdays"]:
+        n.work[_dt.date.fromisoformat(item["date"])] = item["name"]
+    return n
 
 
-def check_notice(notice, *, where: str = "节假日安排") -> tuple[list[str], list[str]]:
-    """(problems, warnings) for one year's holiday notice. Problems make it unusable: a malformed
-    field, a date outside the year, a statutory holiday missing or short, a working day that is not
-    a weekend; warnings are what the State Council may still do (more than 6 working days in a row)."""
+def from_notice(n, *, title: str, notice_date: str, allow_unbalanced: bool = False) -> dict:
+    """A `holidays.Notice` (e.g. from holidays.parse_notice of the pasted text) as the package's JSON."""
+    return {"year": n.year, "title": title, "notice_date": notice_date, "allow_unbalanced": bool(allow_unbalanced),
+            "holidays": [{"date": d.isoformat(), "name": name} for d, name in sorted(n.rest.items())],
+            "workdays": [{"date": d.isoformat(), "name": name} for d, name in sorted(n.work.items())]}
+
+
+def check_notice(notice, *, where: str = "节假日安排") -> list[str]:
+    """Problems with one year's notice: its shape here, its completeness by the same rule as a notice
+    typed in at a station (`holidays.notice_problems`: every statutory holiday a day off, working days
+    on weekends, days off and working days in balance unless allow_unbalanced)."""
+    from desktop import holidays
+
     problems: list[str] = []
-    warnings: list[str] = []
-    if not _obj(notice, {"year", "title", "notice_date", "holidays", "workdays"}, where, problems):
-        return problems, warnings
+    if not _obj(notice, {"year", "title", "notice_date", "allow_unbalanced", "holidays", "workdays"}, where, problems):
+        return problems
     year = notice["year"]
-    if not _int(year, 2000, 2100):
-        return [f"{where}：year 年份无效"], warnings
+    if not _int(year, holidays.FIRST_LAW_YEAR, 2100):
+        return [f"{where}：年份无效"]
     where = f"{where} {year} 年"
     if not _str(notice["title"], 200) or not notice["title"].strip():
         problems.append(f"{where}：缺少通知标题")
     nd = _date(notice["notice_date"], f"{where} 通知日期", problems)
     if nd is not None and not (year - 2 <= nd.year <= year):
         problems.append(f"{where}：通知日期 {nd} 与年份不符")
-    days: dict[_dt.date, tuple[bool, str]] = {}
-    for key, is_workday in (("holidays", False), ("workdays", True)):
+    if not isinstance(notice["allow_unbalanced"], bool):
+        problems.append(f"{where}：allow_unbalanced 应为真或假")
+    seen: set = set()
+    for key in ("holidays", "workdays"):
         items = notice[key]
-        if not isinstance(items, list) or len(items) > 366:
+        if not isinstance(items, list) or len(items) > 400:
             problems.append(f"{where} {key}：应为列表")
             continue
         for i, item in enumerate(items):
             w = f"{where} {key}[{i}]"
             if not _obj(item, {"date", "name"}, w, problems):
                 continue
-            d = _date(item["date"], w, problems, year)
-            if not _str(item["name"], 40) or not item["name"].strip():
-                problems.append(f"{w}：缺少名称")
-                continue
-            if d is None:
-                continue
-            if d in days:
+            d = _date(item["date"], w, problems)
+            if not _str(item["name"], 40, empty=key == "workdays"):
+                problems.append(f"{w}：名称无效")
+            if d is not None and (key, d) in seen:
                 problems.append(f"{w}：日期 {d} 重复")
-                continue
-            days[d] = (is_workday, item["name"].strip())
-            if is_workday and d.weekday() < 5:
-                problems.append(f"{w}：调休上班日 {d} 不是周六或周日")
+            seen.add((key, d))
     if problems:
-        return problems, warnings
-    per_name: dict[str, list[_dt.date]] = {}
-    for d, (wd, name) in days.items():
-        if not wd:
-            for n in holiday_names(name):
-                per_name.setdefault(n, []).append(d)
-    for name, least in STATUTORY.items():
-        got = sorted(per_name.get(name, []))
-        if not got:
-            problems.append(f"{where}：缺少法定节假日「{name}」")
-            continue
-        if len(got) < least:
-            problems.append(f"{where}：「{name}」只有 {len(got)} 天，法定假日至少 {least} 天")
-        for m, dd in _FIXED.get(name, ()):
-            if _dt.date(year, m, dd) not in got:
-                problems.append(f"{where}：「{name}」应包含 {m} 月 {dd} 日")
-        if name in _LUNAR_WINDOWS:
-            (m1, d1), (m2, d2) = _LUNAR_WINDOWS[name]
-            if not any(_dt.date(year, m1, d1) <= d <= _dt.date(year, m2, d2) for d in got):
-                problems.append(f"{where}：「{name}」的日期不在 {m1} 月 {d1} 日至 {m2} 月 {d2} 日之间")
-    if "清明节" in per_name:
-        try:
-            import chinese_calendar
-
-            term = [t for t, n in chinese_calendar.get_solar_terms(_dt.date(year, 4, 1), _dt.date(year, 4, 10))
-                    if n == "清明"]
-        except Exception:  # noqa: BLE001 - the solar-term table is a cross-check only
-            term = []
-        if term and term[0] not in per_name["清明节"]:
-            problems.append(f"{where}：「清明节」应包含清明当日 {term[0]}")
-    unknown = sorted(set(per_name) - set(STATUTORY))
-    if unknown:
-        warnings.append(f"{where}：含非法定节假日名称「{'、'.join(unknown)}」（按放假处理）")
-    if not notice["workdays"]:
-        warnings.append(f"{where}：没有列出调休上班日（请核对通知原文）")
-    run = longest = 0
-    for d in _year_days(year):
-        wd = days[d][0] if d in days else d.weekday() < 5
-        run = run + 1 if wd else 0
-        longest = max(longest, run)
-    if longest > 6:
-        warnings.append(f"{where}：有连续 {longest} 个工作日（通常不超过 6 天，请核对）")
-    return problems, warnings
+        return problems
+    return [f"{where}：{p}" for p in holidays.notice_problems(to_notice(notice),
+                                                              allow_unbalanced=notice["allow_unbalanced"])]
 
 
-def _year_days(year: int):
-    d = _dt.date(year, 1, 1)
-    while d.year == year:
-        yield d
-        d += _dt.timedelta(days=1)
-
-
-def notice_days(notice: dict) -> dict[str, tuple[int, str]]:
-    """Every day of the notice's year → (is_workday, note): a whole year of overrides, so the
-    calendar treats the year as known and deadlines in it are final, not provisional."""
-    listed = {}
-    for item in notice["holidays"]:
-        listed[item["date"]] = (0, item["name"].strip())
-    for item in notice["workdays"]:
-        listed[item["date"]] = (1, item["name"].strip())
-    out = {}
-    for d in _year_days(notice["year"]):
-        iso = d.isoformat()
-        if iso in listed:
-            out[iso] = listed[iso]
-        elif d.weekday() >= 5:
-            out[iso] = (0, "星期" + "六日"[d.weekday() - 5])
-        else:
-            out[iso] = (1, "工作日")
-    return out
+def notice_days(notice: dict) -> dict[str, tuple[bool, str]]:
+    """The overrides a notice stands for, as `workcal.enter_notice` writes them."""
+    days = {item["date"]: (False, item["name"]) for item in notice["holidays"]}
+    days.update({item["date"]: (True, f"{item['name']}调休上班" if item["name"] else "调休上班")
+                 for item in notice["workdays"]})
+    return days
 
 
 def check_commission(c, where: str, problems: list) -> None:
@@ -378,8 +323,7 @@ def check_content(value, sections: list[str]) -> dict:
             if len(set(map(repr, years))) != len(years):
                 problems.append("节假日安排：年份重复")
             for i, n in enumerate(cal):
-                p, _w = check_notice(n, where=f"节假日安排[{i}]")
-                problems.extend(p)
+                problems.extend(check_notice(n, where=f"节假日安排[{i}]"))
     if "commissions" in value:
         cs = value["commissions"]
         if not isinstance(cs, list) or not 1 <= len(cs) <= 50:
@@ -540,19 +484,20 @@ def preview(db, checked: Checked) -> dict:
     c = checked.content
     lines: list[str] = []
     calendar_days = 0
+    by_year: dict[int, int] = {}
     if "calendar" in c:
-        current = {r[0]: (r[1], r[2]) for r in db.conn.execute(
-            "select date, is_workday, note from calendar_overrides where deleted = 0")}
+        current = {o["date"]: (o["is_workday"], o["note"]) for o in org.calendar_overrides(db)}
         for n in c["calendar"]:
             days = notice_days(n)
             changed = sum(1 for d, v in days.items() if current.get(d) != v)
-            own = sum(1 for d in days if d in current and current[d] != days[d])
-            calendar_days += changed
+            dropped = sum(1 for d in current if d.startswith(f"{n['year']}-") and d not in days)
+            calendar_days += changed + dropped
+            by_year[n["year"]] = changed + dropped
             lines.append(f"节假日安排：{n['year']} 年（{n['title']}，{n['notice_date']}），"
                          f"放假 {len(n['holidays'])} 天、调休上班 {len(n['workdays'])} 天；"
                          + (f"更改 {changed} 天的日历" if changed else "与本站现有日历相同")
-                         + (f"（其中 {own} 天替换本站原有的设置）" if own else ""))
-        lines.append(f"未结案件的期限将按新日历重新计算（现有 {_provisional(db)} 件期限为暂定）")
+                         + (f"，删除本站原有的 {dropped} 条该年设置" if dropped else ""))
+        lines.append(f"案件期限将按新日历重新计算（现有 {_provisional(db)} 件期限为暂定）")
     if "commissions" in c:
         arb = org.get_profile(db).get("arbitration") or {}
         for com in c["commissions"]:
@@ -583,7 +528,7 @@ def preview(db, checked: Checked) -> dict:
     last = org.get_setting(db, "downward.seqs", {}).get(m["hub"])
     if last and m["seq"] > last["seq"] + 1:
         lines.append(f"注意：未收到第 {last['seq'] + 1}–{m['seq'] - 1} 号数据包")
-    return {"title": head, "lines": lines, "calendar_days": calendar_days}
+    return {"title": head, "lines": lines, "calendar_days": calendar_days, "calendar_days_by_year": by_year}
 
 
 def _provisional(db) -> int:
@@ -625,7 +570,6 @@ def _station_value(db, key: str):
 
 def apply_package(db, path, actor, *, max_size: int = MAX_PACKAGE_BYTES) -> dict:
     """Verify, then apply every section and recompute the deadlines in one transaction."""
-    from desktop import cases
     from desktop.sync.export import immediate
 
     accounts.require(actor, "admin")
@@ -636,13 +580,19 @@ def apply_package(db, path, actor, *, max_size: int = MAX_PACKAGE_BYTES) -> dict
     with immediate(db):
         _check_sequence(db, checked)  # again, inside the write lock: two imports cannot both pass
         shown = preview(db, checked)
-        station = org.station_id(db)
+        shown_days = {n["year"]: shown["calendar_days_by_year"][n["year"]] for n in c.get("calendar", [])}
         ts = now()
-        days_changed = 0
+        days_changed = recomputed = 0
         if "calendar" in c:
+            from desktop import workcal
+
             got = org.get_setting(db, "downward.calendar", {})
             for n in c["calendar"]:
-                days_changed += _write_year(db, station, notice_days(n), ts)
+                # the same entry as a notice typed in at the station: checked, that year's overrides
+                # replaced, every stored deadline from December of the year before recomputed
+                r = workcal.enter_notice(db, to_notice(n), actor, allow_unbalanced=n["allow_unbalanced"])
+                days_changed += shown_days.get(n["year"], 0)
+                recomputed += r["recomputed"]
                 got[str(n["year"])] = {"title": n["title"], "notice_date": n["notice_date"], "hub": m["hub"],
                                        "seq": m["seq"], "applied_at": ts,
                                        "origin": checked.origin["hub"] if checked.origin else None}
@@ -676,7 +626,6 @@ def apply_package(db, path, actor, *, max_size: int = MAX_PACKAGE_BYTES) -> dict
         if "stations" in c:
             org.set_setting(db, "downward.stations", {"hub": m["hub"], "seq": m["seq"], "at": m["created_at"],
                                                       "rows": c["stations"]})
-        recomputed = cases.recompute_deadlines(db) if days_changed else 0
         applied = {"hub": m["hub"], "hub_name": m["hub_name"], "seq": m["seq"], "sha256": checked.sha256,
                    "file": checked.file, "created_at": m["created_at"], "applied_at": ts,
                    "sections": m["sections"],
@@ -695,24 +644,7 @@ def apply_package(db, path, actor, *, max_size: int = MAX_PACKAGE_BYTES) -> dict
             "calendar_days": days_changed, "recomputed": recomputed, "provisional_before": before,
             "provisional_after": after, "preview": shown,
             "message": f"已应用{shown['title']}：{'、'.join(SECTION_NAMES[s] for s in m['sections'])}"
-                       + (f"；重新计算 {recomputed} 件案件的期限，暂定期限 {before} → {after} 件" if days_changed else "")}
-
-
-def _write_year(db, station: str, days: dict[str, tuple[int, str]], ts: str) -> int:
-    current = {r[0]: (r[1], r[2]) for r in db.conn.execute(
-        "select date, is_workday, note from calendar_overrides where deleted = 0 and date between ? and ?",
-        (min(days), max(days)))}
-    rows = []
-    for d, (wd, note) in days.items():
-        if current.get(d) != (wd, note):
-            rec = new_record(station)
-            rows.append((rec["id"], station, ts, ts, d, wd, note))
-    # the same upsert as a typed-in override (org.set_calendar_override): it travels up in the next bundle
-    db.conn.executemany(
-        "insert into calendar_overrides (id, station, created_at, updated_at, rev, deleted, date, is_workday, note)"
-        " values (?,?,?,?,1,0,?,?,?) on conflict(date) do update set is_workday = excluded.is_workday,"
-        " note = excluded.note, rev = rev + 1, deleted = 0, updated_at = excluded.updated_at, dirty = 1", rows)
-    return len(rows)
+                       + (f"；{recomputed} 件案件的期限有变化，暂定期限 {before} → {after} 件" if "calendar" in c else "")}
 
 
 # --- what a station shows afterwards -------------------------------------------------------------------
@@ -790,14 +722,13 @@ def notices(db) -> dict:
     return org.get_setting(db, "downward.notices", {})
 
 
-def set_notice(db, notice: dict, actor, *, accept_warnings: bool = True) -> list[str]:
-    """Enter a year's holiday notice once; refused unless the year is complete. Returns warnings."""
+def set_notice(db, notice: dict, actor) -> dict:
+    """Enter a year's holiday notice once (the package's JSON form); refused unless the year is
+    complete. A hub keeps it to send; it does not change the hub's own calendar."""
     _require_hub(db, actor)
-    problems, warnings = check_notice(notice)
+    problems = check_notice(notice)
     if problems:
         raise InputError(problems)
-    if warnings and not accept_warnings:
-        raise InputError(warnings)
     with db.atomic():
         got = notices(db)
         got[str(notice["year"])] = notice
@@ -805,7 +736,16 @@ def set_notice(db, notice: dict, actor, *, accept_warnings: bool = True) -> list
         audit.log(db, actor.name, "package.notice", target="settings", record_id=str(notice["year"]),
                   detail={"title": notice["title"], "notice_date": notice["notice_date"],
                           "holidays": len(notice["holidays"]), "workdays": len(notice["workdays"])})
-    return warnings
+    return notice
+
+
+def set_notice_text(db, year: int, text: str, title: str, notice_date: str, actor, *,
+                    allow_unbalanced: bool = False) -> dict:
+    """The notice as published, pasted (read by `holidays.parse_notice`), then as set_notice."""
+    from desktop import holidays
+
+    return set_notice(db, from_notice(holidays.parse_notice(text, year), title=title, notice_date=notice_date,
+                                      allow_unbalanced=allow_unbalanced), actor)
 
 
 def commissions(db) -> list[dict]:
