@@ -12,7 +12,7 @@ import pytest
 
 from desktop import accounts, audit, cases, cli, clock, org
 from desktop.errors import InputError, PermissionDenied, Refused
-from desktop.sync import bundle, downward, export, keys
+from desktop.sync import bundle, downward, export, hub, keys
 
 from tests.downward_support import NOTICE_2027_TEXT, TITLE_2027, chain, december_cases, notice_2027
 from tests.test_sync_support import make_hub, make_station, state
@@ -366,3 +366,26 @@ def test_command_line(home, three, capsys):
     assert code == 1 and "重放" in err and "Traceback" not in err
     code, out, err = run("package-status", "--db", paths["township"])
     assert code == 0 and "第 1 号" in out
+
+
+def test_stations_report_the_package_applied_upward(home, three):
+    (city, cu), (district, du), (town, tu) = three
+    usb = home / "usb"
+    tid = org.station_id(town)
+    # Before any package: the bundle's manifest has no `package` key (an older hub reads it as before).
+    first = export.export_bundle(town, usb, tu)
+    assert "package" not in bundle.parse_manifest(bundle.read_container(Path(first["path"]).read_bytes())[0])
+    hub.import_bundle(district, first["path"], du)
+    assert downward.station_view(district)[0]["package_applied"] is None
+    pkg = downward.build_package(district, du, usb, note="请核对本月报表")
+    downward.apply_package(town, pkg["path"], tu)
+    second = export.export_bundle(town, usb, tu)
+    manifest = bundle.parse_manifest(bundle.read_container(Path(second["path"]).read_bytes())[0])
+    assert manifest["package"]["hub"] == org.station_id(district) and manifest["package"]["seq"] == 1
+    hub.import_bundle(district, second["path"], du)
+    view = downward.station_view(district)
+    assert [(v["station"], v["package_applied"]) for v in view] == [(tid, 1)]
+    # A malformed `package` key is refused like any other manifest field.
+    bad = dict(manifest, package={"hub": "x", "seq": 0, "sha256": "00", "applied_at": ""})
+    with pytest.raises(bundle.Rejected, match="package"):
+        bundle.parse_manifest(bundle.canonical_json(bad))

@@ -236,6 +236,16 @@ MANIFEST_CHECKS = {
 }
 
 
+# Keys a manifest may leave out (bundles written before them): `package`, the last downward package
+# the station applied (desktop/sync/downward.py), so its hub sees which station applied which.
+OPTIONAL_CHECKS = {
+    "package": lambda v: isinstance(v, dict) and set(v) == {"hub", "seq", "sha256", "applied_at"}
+    and isinstance(v["hub"], str) and re.fullmatch(r"[A-Za-z0-9]{1,40}", v["hub"]) is not None
+    and _is_int(v["seq"], 1, 10**9) and isinstance(v["sha256"], str) and HEX64.fullmatch(v["sha256"]) is not None
+    and _is_str(v["applied_at"], 40),
+}
+
+
 def parse_manifest(data: bytes) -> dict:
     """Check 3: the manifest parsed strictly and checked against its schema (exact keys, types)."""
     try:
@@ -244,13 +254,14 @@ def parse_manifest(data: bytes) -> dict:
         raise Rejected("清单格式", f"manifest.json {exc}") from None
     if not isinstance(m, dict):
         raise Rejected("清单格式", "manifest.json 应为 JSON 对象")
-    unknown = sorted(set(m) - set(MANIFEST_CHECKS))
+    unknown = sorted(set(m) - set(MANIFEST_CHECKS) - set(OPTIONAL_CHECKS))
     missing = sorted(set(MANIFEST_CHECKS) - set(m))
     if unknown or missing:
         raise Rejected("清单格式", "manifest.json 字段不符：" + "；".join(
             ([f"未知字段 {', '.join(k[:40] for k in unknown[:5])}"] if unknown else [])
             + ([f"缺少 {', '.join(missing)}"] if missing else [])))
     bad = [k for k, check in MANIFEST_CHECKS.items() if not check(m[k])]
+    bad += [k for k, check in OPTIONAL_CHECKS.items() if k in m and not check(m[k])]
     if bad:
         raise Rejected("清单格式", f"manifest.json 字段取值无效：{', '.join(bad)}")
     if m["payload"]["plain_size"] > m["payload"]["size"]:

@@ -175,7 +175,8 @@ def hub_of(db) -> dict | None:
 
 def build_bundle(records: list[dict], *, signing_key, station: str, station_name: str, role: str, seq: int,
                  prev_sha256: str | None, created: str, since: str | None, full: bool, recipient: str,
-                 audit_head, calendar_version: str, stats_fingerprint: str | None) -> tuple[bytes, dict]:
+                 audit_head, calendar_version: str, stats_fingerprint: str | None,
+                 package: dict | None = None) -> tuple[bytes, dict]:
     """Encrypt, describe, sign and pack records; verify the result with the hub's own reader."""
     import pyrage
     from pyrage import x25519
@@ -201,6 +202,8 @@ def build_bundle(records: list[dict], *, signing_key, station: str, station_name
         "calendar_data_version": calendar_version,
         "stats_fingerprint": stats_fingerprint,
     }
+    if package:  # only once a downward package was applied, so a hub older than that key never sees it
+        manifest["package"] = package
     manifest_bytes = bundle.canonical_json(manifest)
     sig = signing_key.sign(manifest_bytes, f"timestamp:{created} file:manifest.json station:{station} seq:{seq}")
     data = bundle.build_zip([("manifest.json", manifest_bytes), ("manifest.json.minisig", sig),
@@ -211,6 +214,13 @@ def build_bundle(records: list[dict], *, signing_key, station: str, station_name
     if bundle.parse_manifest(m_bytes)["payload"]["sha256"] != bundle.sha256(p_bytes):
         raise Refused("数据包自检失败：载荷哈希不符")
     return data, manifest
+
+
+def _package_report(db, hub: dict) -> dict | None:
+    """The last downward package from this hub the station applied (desktop/sync/downward.py)."""
+    got = (org.get_setting(db, "downward.seqs") or {}).get(hub.get("hub"))
+    return {"hub": hub["hub"], "seq": got["seq"], "sha256": got["sha256"], "applied_at": got["applied_at"]} \
+        if got else None
 
 
 def export_bundle(db, out_dir, actor, *, full: bool = False) -> dict:
@@ -243,7 +253,7 @@ def export_bundle(db, out_dir, actor, *, full: bool = False) -> dict:
             role="hub" if keys.is_hub(db) else "station", seq=seq, prev_sha256=last[1] if last else None,
             created=created, since=last[2] if last else None, full=full, recipient=hub["recipient"],
             audit_head=audit.head(db), calendar_version=cases.calendar_for(db).data_version()[:200],
-            stats_fingerprint=stats_fingerprint(db, period, station))
+            stats_fingerprint=stats_fingerprint(db, period, station), package=_package_report(db, hub))
         counts = manifest["counts"]
         name = bundle.file_name(station, seq)
         digest = bundle.sha256(data)
