@@ -72,7 +72,8 @@ def demo_docs(tmp_path_factory):
                 else:
                     render_document(name, case, profile, out, today=DEMO_DAY, mediators=mediators)
                 texts[(case["case_no"], st, name)] = pdftext(out)
-        return {"texts": texts, "states": {case_state(c) for c in chosen}, "collective": collective}
+        return {"texts": texts, "states": {case_state(c) for c in chosen}, "collective": collective,
+                "cases": chosen, "profile": profile, "mediators": mediators}
     finally:
         clock.reset()
 

@@ -8,6 +8,8 @@ with one font subset per font.
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -363,11 +365,37 @@ def _rect(c, x, y, w, h, lw):
     c.restoreState()
 
 
+MIN_CELL_SCALE = 0.6  # a cell's text may shrink to 60 % of its size to keep a number or a label whole
+SHORT_LABEL = 8  # a cell of at most this many characters is a label: it never wraps one character alone
+
+
+def _cell_fits(chars: list[StyledChar], lines: list[Line], inner: float, first_indent: float) -> bool:
+    """No number or word wider than the cell (it would be cut), no short label wrapped with one character alone."""
+    from desktop.documents.linebreak import make_atoms
+
+    for a in make_atoms(chars):
+        if not a.space and not a.newline and a.width(0.0) > inner - first_indent + 1e-6:
+            return False
+    text = "".join(c.ch for c in chars)
+    if "\n" not in text and len(text.strip("\u3000 ")) <= SHORT_LABEL and len(lines) > 1:
+        # 「文⏎号」「调解⏎员」: a line holding one character (with its marks) reads as a stray glyph
+        if any(len(re.sub(r"[\W_]", "", ln.text)) == 1 for ln in lines):
+            return False
+    return True
+
+
 def make_cell(spans: list[Span], fonts: FontSet, width: float, col: int, span: int = 1, *, align="left",
               leading=18.0, pad_x=Table.PAD_X, first_indent=0.0) -> Cell:
-    chars = style_chars(spans, fonts)
     inner = max(width - 2 * pad_x, 10.0)
+    chars = style_chars(spans, fonts)
     lines = break_lines(chars, inner, first_indent=first_indent)
+    scale = 1.0
+    # a money amount, a phone or an ID number wider than its cell is set smaller rather than cut in two
+    while not _cell_fits(chars, lines, inner, first_indent) and scale - 0.05 >= MIN_CELL_SCALE - 1e-9:
+        scale -= 0.05
+        chars = style_chars([Span(sp.text, sp.role, round(sp.size * scale, 2), sp.bold, sp.underline, sp.blank)
+                             for sp in spans], fonts)
+        lines = break_lines(chars, inner, first_indent=first_indent)
     return Cell(lines, col, span, align, leading, width)
 
 

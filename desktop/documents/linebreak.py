@@ -83,7 +83,8 @@ class Line:
 
 
 def _units(chars: list[StyledChar]) -> list[list[StyledChar]]:
-    """Words (Latin letters and digits with inner punctuation) and single characters."""
+    """Words (Latin letters and digits with inner punctuation) and single characters. A hyphen or a slash ends a
+    unit, so that a phone number too wide for its cell breaks as 「0573-⏎87000000」, never inside a digit group."""
     out: list[list[StyledChar]] = []
     i, n = 0, len(chars)
     while i < n:
@@ -92,6 +93,8 @@ def _units(chars: list[StyledChar]) -> list[list[StyledChar]]:
             while j < n and (_is_word_char(chars[j].ch) or (chars[j].ch in _WORD_INNER and j + 1 < n
                                                              and _is_word_char(chars[j + 1].ch))):
                 j += 1
+                if chars[j - 1].ch in "-/":
+                    break
         out.append(chars[i:j])
         i = j
     return out
@@ -136,6 +139,14 @@ def make_atoms(chars: list[StyledChar]) -> list[Atom]:
             basic.append(Atom(chars[i:j]))
             i = j
             continue
+        if ch == "\u3000":
+            # a blank to fill in by hand is one unit: 「（邮件号：＿＿）」 never splits inside the blank
+            j = i + 1
+            while j < n and chars[j].ch == "\u3000" and chars[j].underline == c.underline:
+                j += 1
+            basic.append(Atom(chars[i:j]))
+            i = j
+            continue
         if ch in PAIRED:
             j = i + 1
             while j < n and chars[j].ch == ch:
@@ -156,8 +167,10 @@ def make_atoms(chars: list[StyledChar]) -> list[Atom]:
             glue_next = False
             continue
         first = a.chars[0].ch
+        short_blank = first == "\u3000" and len(a.chars) <= 8
         if out and not out[-1].newline and not out[-1].space and (
             glue_next or first in CLOSING or first in JOINING or first in PAIRED
+            or (short_blank and out[-1].chars[-1].ch in "：:")  # 「邮件号：＿＿」 stays on one line
         ):
             out[-1].chars.extend(a.chars)
         else:
@@ -280,6 +293,11 @@ def stretch_gaps(text: str) -> int:
     return sum(1 for a, b in zip(text, text[1:]) if _stretchable(a, b))
 
 
+# Justification may widen a gap by at most this share of the type size (16 pt on the 28-character grid: a pitch
+# of at most 6.1 mm instead of 5.56 mm); a line that would need more is set ragged (issue 14 item 6).
+MAX_STRETCH = 0.1
+
+
 @dataclass
 class Spacing:
     tracking: float  # added after every character
@@ -297,6 +315,6 @@ def spacing(line: Line, width: float, *, justify: bool, tracking: float = 0.0) -
     gaps = stretch_gaps(text)
     slack = width - line.indent - base
     size = max((r.size for r in line.runs), default=12.0)
-    if gaps == 0 or slack <= 0 or slack / gaps > 0.35 * size:  # broken early before a long number: ragged
+    if gaps == 0 or slack <= 0 or slack / gaps > MAX_STRETCH * size:  # broken early before a long number: ragged
         return Spacing(tracking, 0.0, base)
     return Spacing(tracking, slack / gaps, width - line.indent)

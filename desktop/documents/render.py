@@ -735,6 +735,45 @@ def render_document(name: str, case: dict, org: dict, out_path, *, today: _dt.da
     return RenderResult(Path(out_path), pages, size, [{"name": name, "title": title, "first_page": 1, "pages": pages}])
 
 
+def layout_lines(name: str, case: dict, org: dict, *, today: _dt.date | None = None,
+                 mediators: list[dict] | None = None, fonts: dict | None = None,
+                 forms_dir: Path | None = None) -> list[dict]:
+    """Every line the layout engine sets for a document, with where it sits (for checks of the typesetting).
+
+    Each entry: ``where`` ("text" or "cell"), ``lines`` (the block's or the cell's lines, in order), ``width``
+    (the measure), ``justify``, ``tracking`` and ``text`` (the whole block or cell)."""
+    today = _today(today)
+    common = get_common(forms_dir)
+    tpl = get_template(name, forms_dir)
+    fs = _fonts_for(org, fonts)
+    ctx = build_context(case or {}, org or {}, today=today, common=common, mediators=mediators)
+    geo = LANDSCAPE if tpl.page == "landscape" else PORTRAIT
+    out: list[dict] = []
+
+    def walk(f):
+        if isinstance(f, L.TextBlock):
+            out.append({"where": "text", "lines": f.lines, "width": f.width, "justify": f.style.align == "justify",
+                        "tracking": f.style.tracking, "text": "".join(ln.text for ln in f.lines)})
+        elif isinstance(f, L.Table):
+            for row in f.rows:
+                for cell in row:
+                    pad = f.PAD_X if f.grid else 0.0
+                    out.append({"where": "cell", "lines": cell.lines, "width": cell.width - 2 * pad,
+                                "justify": cell.align == "justify", "tracking": 0.0,
+                                "text": "".join(ln.text for ln in cell.lines)})
+        elif isinstance(f, L.Group):
+            for g in f.items:
+                walk(g)
+
+    items = list(ctx.get(tpl.repeat) or [{}]) if tpl.repeat else [None]
+    for item in items:
+        scope = [ctx] + ([item] if item is not None else [])
+        b = Builder(tpl, ctx, common, fs, geo)
+        for f in b.header(scope) + b.blocks(scope):
+            walk(f)
+    return out
+
+
 def dossier_documents(case: dict, org: dict, *, today: _dt.date | None = None,
                       forms_dir: Path | None = None) -> list[str]:
     """The documents of a case's dossier, in archive order (domain.md §2.15), cover and index first."""
