@@ -26,6 +26,7 @@ from desktop.errors import InputError, Refused
 from desktop.sync import export as sx, hub as sh, keys as sk
 from desktop.sync.bundle import JSONProblem
 from desktop.ui import filedialogs as fd, ops as opsmod
+from desktop.ui.package_panel import HubPackageBox, StationPackageBox
 from desktop.ui.widgets import ErrorLabel, fill_table, readonly_table
 
 REFUSED = QBrush(QColor("#b3261e"))
@@ -170,7 +171,11 @@ class ExchangePage(QWidget):
 
         if self.is_hub:
             self._build_hub(v, user)
+            self.hub_package_box = HubPackageBox(session)  # issue 16: packages down to the stations
+            v.addWidget(self.hub_package_box)
         self._build_station(v, user)
+        self.package_box = StationPackageBox(session)  # issue 16: a package from this database's hub
+        v.addWidget(self.package_box)
         v.addWidget(self.message)
         v.addStretch()
         self.refresh()
