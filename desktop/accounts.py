@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+import time as _time
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
@@ -13,6 +14,7 @@ from desktop import audit, clock
 from desktop.codes import USER_ROLES
 from desktop.errors import InputError, PermissionDenied, Refused
 from desktop.clock import TZ, now
+from desktop.db import immediate
 
 MAX_FAILURES = 5
 LOCK_MINUTES = 15
@@ -115,72 +117,107 @@ def _burn(password: str) -> None:
         pass
 
 
+# A password check slot older than this was left by a killed process: it counts as a failure.
+ATTEMPT_STALE_SECONDS = 120
+# How long a login waits for a free check slot (other checks of the same name in progress).
+ATTEMPT_WAIT_SECONDS = 60
+
+
 def authenticate(db, name: str | None, password: str | None) -> User:
     """Check a credential; failures and lockouts are audited. Raises Refused.
 
-    The attempt is counted as a failure in one write transaction (BEGIN IMMEDIATE, so concurrent
-    attempts queue) BEFORE argon2 runs, and a success takes the count back. Parallel guesses can
-    therefore never run more than MAX_FAILURES password checks between two lockouts: 100 guesses at
-    once leave the account locked after 5 (tests/test_security_lockout.py).
+    Lockout that parallel guesses cannot bypass: in one write transaction (BEGIN IMMEDIATE, so
+    concurrent attempts queue) BEFORE argon2 runs, an attempt takes a check slot; confirmed failures
+    plus checks in progress never exceed MAX_FAILURES, so a further attempt waits for a slot and, once
+    five failures are confirmed, is refused as locked. 100 parallel wrong passwords: five reach argon2,
+    the account locks (tests/test_security_lockout.py). Parallel right passwords (thirty read commands
+    at once) each get a slot in turn: a success clears the count.
     """
-    from desktop.db import immediate
-
     if not name or password is None:
         with db.atomic():
             audit.log(db, name, "login.failed", detail={"reason": "missing credential"})
         raise Refused("缺少登录凭据：请使用 --user 和 --password-file，或设置 MEDIATION_DESK_USER 和 MEDIATION_DESK_PASSWORD")
-    current = clock.now_datetime()
-    refusal = locked_msg = None
-    with immediate(db):
-        row = db.conn.execute(
-            "select role, password_hash, active, failed_count, locked_until, display_name from users where name = ?",
-            (name,),
-        ).fetchone()
-        if row is None:
-            audit.log(db, name, "login.failed", detail={"reason": "unknown user"})
-            refusal = "用户名或密码错误"
-        else:
-            role, pw_hash, active, failed, locked_until, display = row
-            if not active:
-                audit.log(db, name, "login.failed", detail={"reason": "inactive"})
-                refusal = "该账户已停用"
-            elif locked_until and _dt.datetime.fromisoformat(locked_until) > current:
-                audit.log(db, name, "login.failed", detail={"reason": "locked"})
-                locked_msg = f"登录失败次数过多，账户已锁定至 {locked_until[11:16]}"
-            elif failed >= MAX_FAILURES:
-                # MAX_FAILURES checks are already counted (some still running): this one is not run.
-                lock = (current + _dt.timedelta(minutes=LOCK_MINUTES)).isoformat(timespec="seconds")
-                db.conn.execute("update users set locked_until = ?, failed_count = 0 where name = ?", (lock, name))
-                audit.log(db, name, "login.failed", detail={"reason": "locked", "locked": True})
-                locked_msg = f"登录失败次数过多，账户已锁定至 {lock[11:16]}"
-            else:
-                # counted now; a success below takes it back
-                db.conn.execute("update users set failed_count = failed_count + 1 where name = ?", (name,))
-    if locked_msg is not None:  # no password check while locked: cheap, and it reveals nothing new
-        raise Refused(locked_msg)
-    if refusal is not None:
-        _burn(password)
-        raise Refused(refusal)
+    row, slot = _take_slot(db, name, password)
+    role, pw_hash, display = row
     try:
         _hasher.verify(pw_hash, password)
+        ok = True
     except (VerificationError, InvalidHashError):
-        with immediate(db):
+        ok = False
+    current = clock.now_datetime()
+    with immediate(db):
+        db.conn.execute("delete from login_attempts where id = ?", (slot,))
+        if not ok:
+            db.conn.execute("update users set failed_count = failed_count + 1 where name = ?", (name,))
             failed = db.conn.execute("select failed_count from users where name = ?", (name,)).fetchone()[0]
             lock = None
             if failed >= MAX_FAILURES:
                 lock = (current + _dt.timedelta(minutes=LOCK_MINUTES)).isoformat(timespec="seconds")
                 db.conn.execute("update users set failed_count = 0, locked_until = ? where name = ?", (lock, name))
             audit.log(db, name, "login.failed", detail={"reason": "wrong password", "locked": bool(lock)})
+        else:
+            db.conn.execute("update users set failed_count = 0, locked_until = null where name = ?", (name,))
+            if _hasher.check_needs_rehash(pw_hash):
+                db.conn.execute("update users set password_hash = ? where name = ?", (hash_password(password), name))
+            audit.log(db, name, "login", detail={})
+    if not ok:
         raise Refused("用户名或密码错误" + ("；失败次数过多，账户已锁定15分钟" if lock else ""))
-    with immediate(db):
-        db.conn.execute("update users set failed_count = 0, locked_until = null where name = ?", (name,))
-        if _hasher.check_needs_rehash(pw_hash):
-            db.conn.execute("update users set password_hash = ? where name = ?", (hash_password(password), name))
-        audit.log(db, name, "login", detail={})
     from desktop import keys
 
     keys.on_login(db, name, password, role)  # unlock the data key (or create it on an older file)
     return User(name, role, display or name)
+
+
+def _take_slot(db, name: str, password: str):
+    """Take a password-check slot for `name` in one write transaction, waiting while the failures
+    still allowed are all being checked. Returns ((role, hash, display name), slot id); raises
+    Refused (audited) for an unknown, disabled or locked name."""
+    waited_since = None
+    while True:
+        refusal = None
+        current = clock.now_datetime()
+        with immediate(db):
+            row = db.conn.execute(
+                "select role, password_hash, active, failed_count, locked_until, display_name from users"
+                " where name = ?", (name,)).fetchone()
+            if row is None:
+                audit.log(db, name, "login.failed", detail={"reason": "unknown user"})
+                refusal = ("用户名或密码错误", True)
+            else:
+                role, pw_hash, active, failed, locked_until, display = row
+                stale = (current - _dt.timedelta(seconds=ATTEMPT_STALE_SECONDS)).isoformat(timespec="seconds")
+                gone = db.conn.execute("delete from login_attempts where name = ? and started_at < ?",
+                                       (name, stale)).rowcount
+                if gone:  # checks a killed process never finished count as failures
+                    failed += gone
+                    db.conn.execute("update users set failed_count = ? where name = ?", (failed, name))
+                pending = db.conn.execute("select count(*) from login_attempts where name = ?", (name,)).fetchone()[0]
+                if not active:
+                    audit.log(db, name, "login.failed", detail={"reason": "inactive"})
+                    refusal = ("该账户已停用", True)
+                elif locked_until and _dt.datetime.fromisoformat(locked_until) > current:
+                    audit.log(db, name, "login.failed", detail={"reason": "locked"})
+                    refusal = (f"登录失败次数过多，账户已锁定至 {locked_until[11:16]}", False)
+                elif failed >= MAX_FAILURES:
+                    lock = (current + _dt.timedelta(minutes=LOCK_MINUTES)).isoformat(timespec="seconds")
+                    db.conn.execute("update users set locked_until = ?, failed_count = 0 where name = ?", (lock, name))
+                    audit.log(db, name, "login.failed", detail={"reason": "locked", "locked": True})
+                    refusal = (f"登录失败次数过多，账户已锁定至 {lock[11:16]}", False)
+                elif failed + pending < MAX_FAILURES:
+                    slot = db.conn.execute("insert into login_attempts (name, started_at) values (?, ?)",
+                                           (name, current.isoformat(timespec="seconds"))).lastrowid
+                    return (role, pw_hash, display), slot
+        if refusal is not None:
+            text, burn = refusal
+            if burn:  # an unknown or disabled name costs what a wrong password costs
+                _burn(password)
+            raise Refused(text)
+        # every failure still allowed is being checked right now: wait for one of them to finish
+        if waited_since is None:
+            waited_since = _time.monotonic()  # a duration, not a date: the settable clock may stand still
+        elif _time.monotonic() - waited_since > ATTEMPT_WAIT_SECONDS:
+            raise Refused("同一账户正在进行的登录过多，请稍后重试")
+        _time.sleep(0.05)
 
 
 def change_password(db, user: User, old: str, new: str) -> None:

@@ -14,7 +14,34 @@ import sqlite_utils
 from desktop.errors import Refused
 from desktop.migrations import MIGRATION_NAMES, migrations
 
-BUSY_TIMEOUT_MS = 5000
+# Readers and writers wait this long for another connection's write (a long hub import, a burst
+# of logins) before the command says, in words, that the database is busy.
+BUSY_TIMEOUT_MS = 30000
+
+
+class Database(sqlite_utils.Database):
+    """sqlite_utils' Database whose outermost `atomic()` is BEGIN IMMEDIATE.
+
+    Every transaction of the program writes, and most read first (the audit head, a failure
+    count): a deferred transaction that read an older snapshot cannot wait for a concurrent writer
+    — SQLite answers "database is locked" at once, busy timeout or not (14 of 30 parallel read
+    commands failed so). Taking the write lock at BEGIN makes them queue for the busy timeout.
+    """
+
+    @contextlib.contextmanager
+    def atomic(self):
+        if self.conn.in_transaction:
+            with super().atomic():
+                yield self
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self
+        except BaseException:
+            self.conn.rollback()
+            raise
+        else:
+            self.conn.commit()
 
 
 def _configure(conn: sqlite3.Connection, readonly: bool) -> None:
@@ -124,6 +151,38 @@ def _windows_storage_problem(text: str) -> str | None:  # pragma: no cover - Win
     return None
 
 
+def _read_only(path: Path) -> bool:
+    # no write bit at all is a read-only file (Windows' read-only attribute shows so too); os.access
+    # answers for this user (but not for root on POSIX, hence both)
+    try:
+        return not (path.stat().st_mode & 0o222) or not os.access(path, os.W_OK)
+    except OSError:
+        return False
+
+
+def access_problem(path: str | os.PathLike) -> str | None:
+    """Why the program could not write the database at `path` (read-only file or folder), or None.
+
+    Login writes (the failure count, the audit log), and SQLite writes -wal and -shm files beside the
+    database, so even listing cases needs both writable: say so in words before SQLite answers
+    "attempt to write a readonly database" or "not a database".
+    """
+    p = Path(path)
+    folder = p.parent if str(p.parent) else Path(".")
+    if p.exists() and _read_only(p):
+        return (f"数据库文件 {p.name} 是只读的，程序无法写入（登录也需要写入审计记录）。未做任何更改。"
+                "请在文件属性中取消“只读”，或把数据库复制到可以写入的文件夹后再打开。")
+    for suffix in ("-wal", "-shm"):
+        q = p.with_name(p.name + suffix)
+        if q.exists() and _read_only(q):
+            return (f"数据库的日志文件 {q.name} 是只读的，程序无法写入。未做任何更改。"
+                    "请取消该文件的“只读”属性后再打开。")
+    if folder.is_dir() and _read_only(folder) and sys.platform != "win32":
+        return (f"数据库所在的文件夹 {folder} 不可写入（程序需要在数据库旁写入日志文件）。未做任何更改。"
+                "请把数据库放到可以写入的文件夹，或请管理员开放该文件夹的写入权限。")
+    return None
+
+
 def quick_check(conn: sqlite3.Connection) -> list[str]:
     rows = [r[0] for r in conn.execute("PRAGMA quick_check").fetchall()]
     return [] if rows == ["ok"] else rows
@@ -143,7 +202,7 @@ def open_database(path: str | os.PathLike, *, create: bool = False, readonly: bo
     if create:
         p.parent.mkdir(parents=True, exist_ok=True)
     if not readonly:
-        problem = storage_problem(p)
+        problem = storage_problem(p) or access_problem(p)
         if problem:
             raise Refused(problem)
     existed = p.exists() and p.stat().st_size > 0
@@ -157,7 +216,7 @@ def open_database(path: str | os.PathLike, *, create: bool = False, readonly: bo
             bad = quick_check(conn)
             if bad:
                 raise Refused(f"数据库文件 {p.name} 已损坏（{bad[0]}），请从备份恢复（restore）")
-        db = sqlite_utils.Database(conn)
+        db = Database(conn)
         applied, unknown = schema_state(db)
         if unknown:
             raise Refused(

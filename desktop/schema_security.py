@@ -22,6 +22,14 @@ STATEMENTS = (
        BEGIN SELECT RAISE(ABORT, '审计日志只能追加，不能修改'); END""",
     """CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
        BEGIN SELECT RAISE(ABORT, '审计日志只能追加，不能删除'); END""",
+    # Password checks in progress (issue 15): a slot is taken in a write transaction before argon2
+    # runs, so parallel guesses can never outnumber the failures still allowed. A slot left by a
+    # killed process counts as a failure once it is stale.
+    """CREATE TABLE IF NOT EXISTS login_attempts (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        started_at TEXT NOT NULL
+    )""",
 )
 
 
@@ -33,8 +41,9 @@ def apply(db) -> None:
 
 def missing(db) -> bool:
     names = {r[0] for r in db.conn.execute(
-        "select name from sqlite_master where name in ('user_keys','audit_log_no_update','audit_log_no_delete')")}
-    return len(names) < 3
+        "select name from sqlite_master where name in"
+        " ('user_keys','audit_log_no_update','audit_log_no_delete','login_attempts')")}
+    return len(names) < 4
 
 
 def ensure(db) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 from desktop import validate
+from desktop.security.text import search_key
 
 _CJK_ONLY = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]+$")
 
@@ -22,7 +23,8 @@ def _fts_quote(text: str) -> str:
 
 
 def normalize(query: str) -> str:
-    return re.sub(r"\s+", "", query or "")
+    """The query through the same normalisation as the index (security.text.search_key)."""
+    return search_key(query)
 
 
 def match_rowids(db, query: str, limit: int = 200) -> list[int] | None:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
 import threading
 
 import argon2
 import pytest
 
-from desktop import accounts, audit, db as dbm
+from desktop import accounts, audit, clock, db as dbm
 from desktop.errors import Refused
 
 GUESSES = 100
@@ -88,3 +89,15 @@ def test_unknown_and_disabled_names_cost_one_full_password_check(station):
     accounts.set_active(db, admin, "m", False)
     with pytest.raises(Refused, match="停用"):
         accounts.authenticate(db, "m", "medi12345")
+
+
+def test_a_check_a_killed_process_left_counts_as_a_failure(station):
+    db, _, _ = station
+    old = (clock.now_datetime() - datetime.timedelta(seconds=accounts.ATTEMPT_STALE_SECONDS + 5))
+    with db.atomic():
+        for _ in range(accounts.MAX_FAILURES):  # five checks started and never finished (kill -9)
+            db.conn.execute("insert into login_attempts (name, started_at) values ('admin', ?)",
+                            (old.isoformat(timespec="seconds"),))
+    with pytest.raises(Refused, match="锁定"):
+        accounts.authenticate(db, "admin", "admin12345")
+    assert db.conn.execute("select count(*) from login_attempts").fetchone()[0] == 0

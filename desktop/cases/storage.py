@@ -11,6 +11,7 @@ from typing import Iterable
 from desktop import money, org, sensitive, validate
 from desktop.errors import InputError
 from desktop.records import new_record
+from desktop.security.text import search_key
 
 from .deadlines import calendar_for, computed
 from .shape import TOP_KEYS, local_date
@@ -120,7 +121,8 @@ def derived_rows(db, rec: dict, station: str) -> dict:
         if 0 <= p["item"] < len(paid):
             paid[p["item"]] += fen
         payments.append((i, p["paid_at"], fen))
-    names = [w["name"] for w in workers] + [rec["employer"]["name"]]
+    # the same normalisation as queries (no spaces, zero-width or full-width forms): "Acme Trading" is found
+    names = [search_key(w["name"]) for w in workers] + [search_key(rec["employer"]["name"])]
     ids = [sensitive.search_text(db, "id_number", w.get("id_number") or "") for w in workers]
     return {
         "case_workers": [(i, w["name"], sensitive.blind_index(db, "id_number", w.get("id_number") or ""))

@@ -64,6 +64,9 @@ def open_session(args, *, write: bool = False, permission: str | None = None) ->
     from desktop import backup, lock
 
     path = db_path(args)
+    problem = dbm.access_problem(path) if path.exists() else None
+    if problem:  # before is_database: a read-only folder would read as "not a database"
+        raise Refused(problem)
     if not dbm.is_database(path):
         raise Refused(f"不是调解工作台数据库或文件不存在：{path}")
     writer = lock.acquire(path) if write else None
