@@ -111,3 +111,29 @@ def test_pdftotext_reads_money_and_phone_whole(tmp_path):
     text = pdftext(out)
     assert not re.search(r"[0-9]\n[0-9]", text)
     assert "0573-87000000" in text or "0573-\n87000000" in text
+
+
+# ---------------------------------------------------------------- issue 14 item 7: typefaces
+
+def test_one_song_face_without_the_pcs_fonts(tmp_path):
+    """Bundled fonts only: body, titles and tables print in AR PL UMing; 楷 (WenKai) no longer mixes in."""
+    import subprocess
+
+    from desktop.documents.fonts import describe
+
+    faces = describe()
+    assert {face for _, face, _ in faces} == {"文鼎ＰＬ细上海宋（开源宋体）"}, faces
+    assert [label for label, _, _ in faces][:2] == ["正文（仿宋）", "标题（小标宋）"]
+    for name in ("agreement", "failure-notice", "registration"):
+        out = tmp_path / f"{name}.pdf"
+        render_document(name, case_in("agreed" if name != "failure-notice" else "failed"), org(), out, today=TODAY)
+        fonts = subprocess.run(["pdffonts", str(out)], capture_output=True, text=True, check=True).stdout
+        assert "UMing" in fonts and "WenKai" not in fonts, fonts
+
+
+def test_describe_names_a_configured_face(tmp_path):
+    from desktop.documents.fonts import FONT_DIR, describe
+
+    faces = dict((label, (face, source)) for label, face, source in describe({"fangsong": str(FONT_DIR / "LXGWWenKai-Regular.ttf")}))
+    assert faces["正文（仿宋）"] == ("霞鹜文楷", "设置的字体文件") or faces["正文（仿宋）"][1] == "设置的字体文件"
+    assert faces["标题（小标宋）"][0] == "文鼎ＰＬ细上海宋（开源宋体）"

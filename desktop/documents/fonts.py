@@ -6,7 +6,8 @@ Roles (domain.md §5.1/§5.2): ``fangsong`` (body of narrative documents), ``son
 1. a user-configured path (``org["fonts"][role]``, or the ``fonts=`` argument);
 2. a system font: Windows ``simfang.ttf``/``simsun.ttc``/``simkai.ttf``/``simhei.ttf``, then fontconfig on
    other systems, accepted only when it is TrueType (``glyf``) and allows embedding;
-3. the bundled open fonts in ``resources/fonts/`` (AR PL UMing, LXGW WenKai Regular/Bold).
+3. the bundled open fonts in ``resources/fonts/``: AR PL UMing for every role but 楷 (one Song face on the page,
+   issue 14 item 7), LXGW WenKai for the 楷 role.
 
 Before text is drawn every character is checked against the chosen font's cmap and the text is cut into runs,
 each drawn with the first font of the fallback chain that has the character (the role's font, then the other
@@ -54,13 +55,15 @@ BUNDLED = {
 
 ROLES = ("fangsong", "song", "kai", "hei", "title")
 
-# Bundled font per role (domain.md §5.2: no open TrueType 仿宋 exists, WenKai stands in for it).
+# Bundled font per role. GB/T 9704 sets the body in 仿宋 and titles in 小标宋; no open TrueType 仿宋 exists, so
+# without the PC's own faces every role prints in one Song face (AR PL UMing), never 楷 beside 宋 on one page
+# (issue 14 item 7). WenKai stays only for the 楷 role a template may ask for by name.
 ROLE_BUNDLED = {
-    "fangsong": "wenkai",
+    "fangsong": "uming",
     "song": "uming",
     "kai": "wenkai",
-    "hei": "wenkai-bold",
-    "title": "wenkai-bold",
+    "hei": "uming",
+    "title": "uming",
 }
 
 # Windows file names per role (proprietary: used when present, never bundled).
@@ -69,15 +72,17 @@ ROLE_WINDOWS = {
     "song": ["simsun.ttc"],
     "kai": ["simkai.ttf"],
     "hei": ["simhei.ttf"],
-    "title": ["simhei.ttf"],
+    # 小标宋 when the PC has it (方正小标宋简体), else the PC's 宋体: a title in the body's family, not 黑体
+    "title": ["FZXBSJW.TTF", "FZXBSJW.ttf", "simsun.ttc"],
 }
 ROLE_FONTCONFIG = {
-    "fangsong": ["FangSong", "仿宋"],
+    "fangsong": ["FangSong", "仿宋", "FangSong_GB2312", "仿宋_GB2312"],
     "song": ["SimSun", "宋体"],
     "kai": ["KaiTi", "楷体"],
     "hei": ["SimHei", "黑体"],
-    "title": ["SimHei", "黑体"],
+    "title": ["FZXiaoBiaoSong-B05S", "方正小标宋简体", "SimSun", "宋体"],
 }
+ROLE_LABELS = {"fangsong": "正文（仿宋）", "song": "表格（宋体）", "kai": "楷体", "hei": "小标题（黑体）", "title": "标题（小标宋）"}
 
 # After the role's own font, characters are looked up in these bundled fonts, in order.
 FALLBACK_ORDER = ("uming", "wenkai", "hana-a", "hana-b")
@@ -237,6 +242,53 @@ class FontSet:
                 self._choice[key] = ff.key
                 return ff.key
         raise DocumentError(f"无法打印字符「{ch}」(U+{cp:04X})：没有可用字体包含该字")
+
+
+BUNDLED_NAMES = {"MD-UMing": "文鼎ＰＬ细上海宋（开源宋体）", "MD-WenKai": "霞鹜文楷", "MD-WenKai-Bold": "霞鹜文楷（粗）"}
+
+
+def face_name(ff: FontFile) -> str:
+    """The face's name for the screen: the bundled faces by their Chinese names, a PC's face by the Chinese family
+    name in its name table (「仿宋」, 「宋体」), else its reportlab name."""
+    if ff.key in BUNDLED_NAMES:
+        return BUNDLED_NAMES[ff.key]
+    try:
+        font = register(ff)
+        name = font.face.name
+        name = name.decode("utf-8", "replace") if isinstance(name, bytes) else str(name)
+    except DocumentError:
+        name = ff.path.stem
+    try:  # a localised family name reads better on a Chinese screen
+        from fontTools.ttLib import TTFont as FTFont
+
+        with FTFont(str(ff.path), fontNumber=ff.subfont if ff.path.suffix.lower() == ".ttc" else -1, lazy=True) as f:
+            zh = f["name"].getName(1, 3, 1, 0x804)
+            if zh:
+                name = str(zh)
+    except Exception:  # noqa: BLE001 - the reportlab name is good enough
+        pass
+    return name
+
+
+def describe(configured: dict | None = None) -> list[tuple[str, str, str]]:
+    """Which face prints each role, and where it comes from: [(role label, face name, source)]; for the
+    settings page (issue 14 item 7)."""
+    out = []
+    configured = {k: str(v) for k, v in (configured or {}).items() if v}
+    for role in ("fangsong", "title", "song", "hei"):
+        try:
+            ff = resolve_role(role, configured)
+        except DocumentError as exc:
+            out.append((ROLE_LABELS[role], "—", str(exc)))
+            continue
+        if ff.key.startswith("MD-user-"):
+            source = "设置的字体文件"
+        elif ff.key.startswith("MD-sys-"):
+            source = "本机字体"
+        else:
+            source = "随程序提供的开源字体（本机未装仿宋、宋体时统一使用宋体字形）"
+        out.append((ROLE_LABELS[role], face_name(ff), source))
+    return out
 
 
 _default_sets: dict[tuple, FontSet] = {}
