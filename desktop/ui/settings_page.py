@@ -77,6 +77,10 @@ class SettingsPage(QWidget):
             row.addWidget(b)
             self.fonts[role] = e
             f.addRow(f"文书字体：{label}", row)
+        # which face actually prints each role (issue 14 item 7)
+        self.font_faces = QLabel()
+        self.font_faces.setWordWrap(True)
+        f.addRow("实际打印字体", self.font_faces)
         v.addWidget(box)
         h = QHBoxLayout()
         h.addStretch()
@@ -295,6 +299,7 @@ class SettingsPage(QWidget):
         self.target.setText(str(p.get("target_success_rate", "")))
         for role, e in self.fonts.items():
             e.setText((p.get("fonts") or {}).get(role, ""))
+        self._show_font_faces(p.get("fonts") or {})
         fill_table(self.overrides, [[o["date"], "调休上班" if o["is_workday"] else "放假", o["note"]]
                                     for o in org.calendar_overrides(self.session.db)],
                    [o["date"] for o in org.calendar_overrides(self.session.db)])
@@ -307,6 +312,11 @@ class SettingsPage(QWidget):
             self.template_preview.setText("示例：" + text.format(year=2026, abbr=abbr, seq=12))
         except (InputError, KeyError, ValueError, IndexError) as exc:
             self.template_preview.setText(opsmod.error_text(exc) if isinstance(exc, InputError) else str(exc))
+
+    def _show_font_faces(self, configured: dict) -> None:
+        from desktop.documents.fonts import describe
+
+        self.font_faces.setText("\n".join(f"{label}：{face}（{source}）" for label, face, source in describe(configured)))
 
     def _pick_font(self, edit: QLineEdit) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "选择字体文件", "", "TrueType 字体 (*.ttf *.ttc)")
