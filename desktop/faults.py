@@ -52,7 +52,7 @@ def message(exc: BaseException) -> str:
         if exc.errno == errno.ENOENT:
             return f"文件或文件夹不存在{name}。"
         return f"读写文件出错{name}（{exc.strerror or exc}）。请检查磁盘后重试。"
-    return (f"程序遇到意外错误（{type(exc).__name__}）。" + NOTHING_CHANGED +
+    return ("程序遇到意外错误。" + NOTHING_CHANGED +
             "详细信息已写入数据文件夹中的日志（logs/mediation-desk.log），请联系技术支持。")
 
 

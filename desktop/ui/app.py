@@ -32,6 +32,38 @@ def make_app(argv=None):
     return app
 
 
+def install_exception_hook(app) -> None:
+    """Any exception that escapes a slot or event handler becomes a Chinese dialog and a log entry
+    (desktop/faults.py: logs/mediation-desk.log in the data folder), never a silent failure."""
+    import threading
+
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QMessageBox
+
+    from desktop import faults
+
+    boxes = []
+
+    def hook(kind, exc, tb):
+        if issubclass(kind, KeyboardInterrupt):
+            return sys.__excepthook__(kind, exc, tb)
+        exc.__traceback__ = tb
+        faults.log_exception(exc, "desktop")
+        if threading.current_thread() is not threading.main_thread():
+            return  # a worker thread: logged; its own error signal shows the message
+        box = QMessageBox(QMessageBox.Critical, "出错了", faults.message(exc), QMessageBox.Ok,
+                          app.activeWindow())
+        box.setObjectName("unexpected_error")
+        box.setAttribute(Qt.WA_DeleteOnClose)
+        boxes.append(box)  # kept alive until closed (a parentless box would be collected at once)
+        box.finished.connect(lambda *_: boxes.remove(box) if box in boxes else None)
+        box.open()  # not exec(): a nested event loop inside a failing slot could fail again
+
+    sys.excepthook = hook
+    threading.excepthook = lambda args: faults.log_exception(args.exc_value, f"thread {args.thread.name}") \
+        if args.exc_value is not None else None
+
+
 def install_chinese(app) -> bool:
     """Qt's own dialogs (file, print, message-box buttons 是/否/取消, calendars) in Simplified Chinese:
     the qtbase translations PySide6 ships, and a Chinese default locale. Idempotent."""
@@ -182,6 +214,7 @@ def main(db_path: str | None = None) -> int:
 
     # Only what the sign-in dialog needs is imported before it shows; the rest loads behind it.
     app = make_app()
+    install_exception_hook(app)
     from desktop.ui.pdf_preview import sweep_temp
 
     sweep_temp(older_than_s=60)  # previews a crashed run left behind (another running copy's are younger)
