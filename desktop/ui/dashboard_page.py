@@ -7,6 +7,7 @@ from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QGridLayout, QGroupBox, QLabel, QVBoxLayout, QWidget
 
 from desktop import dashboard
+from desktop.sync import downward
 from desktop.ui.widgets import days_text, fill_table, readonly_table
 
 RED = QBrush(QColor("#b3261e"))
@@ -71,6 +72,12 @@ class DashboardPage(QWidget):
         text = f"今天 {s['today']}：逾期 {len(s['overdue'])} 件，待受理 {len(s['awaiting'])} 件，调解中 {len(s['mediating'])} 件"
         if s["provisional"]:
             text += f"；{s['provisional']} 件未结案件的期限为暂定（超出节假日日历年份）"
+        note = downward.pending_note(self.session.db)
+        if note:  # issue 16: the hub's note is shown once (here until the program closes)
+            self.hub_note = f"汇总端通知（{note['hub_name']}）：{note['text']}"
+            self.session.ops.run(lambda db, task: downward.mark_note_shown(db))
+        if getattr(self, "hub_note", None):
+            text += "\n" + self.hub_note
         self.header.setText(text)
         rows = {
             "overdue": [[r["case_no"], r["worker"], r["employer"], r["what"], _due(r), days_text(r["days_left"])]

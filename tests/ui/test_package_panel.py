@@ -87,3 +87,15 @@ def test_hub_writes_the_notice_and_station_applies_it(qtbot, session, hub_sessio
     assert "已应用" in pb.message.text()
     assert "第 1 号数据包" in pb.status.text() and "2027年放假安排已下发" in pb.note.text()
     assert st.db.conn.execute("select count(*) from calendar_overrides where date like '2027-%'").fetchone()[0] == 34
+    # the hub's note: on the dashboard once
+    from desktop.sync import downward
+    from desktop.ui.dashboard_page import DashboardPage
+
+    dash = DashboardPage(st)
+    qtbot.addWidget(dash)
+    assert "汇总端通知" in dash.header.text() and "2027年放假安排已下发" in dash.header.text()
+    assert st.ops.wait_idle()
+    assert downward.pending_note(st.db) is None
+    again = DashboardPage(st)
+    qtbot.addWidget(again)
+    assert "汇总端通知" not in again.header.text()
