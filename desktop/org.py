@@ -12,6 +12,7 @@ from desktop.codes import ORG_KINDS
 from desktop.errors import InputError
 from desktop.clock import now
 from desktop.records import new_record
+from desktop.security.text import hidden_in, hidden_problem
 
 DEFAULT_CASE_NO_TEMPLATE = "〔{year}〕{abbr}劳调字第{seq:04d}号"
 
@@ -72,7 +73,7 @@ def validate_profile(profile: dict) -> dict:
         raise InputError([f"组织信息 {k}: 未知字段" for k in sorted(unknown)])
     merged = json.loads(json.dumps(PROFILE_KEYS))
     merged.update({k: v for k, v in profile.items() if v is not None})
-    problems = []
+    problems = [f"组织信息 {m}" for m in hidden_in(merged)]  # control, bidi, zero-width characters
     if not str(merged["name"]).strip():
         problems.append("组织信息 name: 组织全称不能为空")
     if merged["kind"] not in ORG_KINDS:
@@ -193,6 +194,8 @@ def set_calendar_override(db, date_text: str, is_workday: bool, note: str, actor
 
     require(actor, "admin")
     validate.check_date(date_text)
+    if not isinstance(note, str) or len(note) > 200 or hidden_problem(note):
+        raise InputError("备注应为200字以内的文字，不能包含控制字符或不可见的格式字符")
     sid = station_id(db)
     rec = new_record(sid)
     with db.atomic():

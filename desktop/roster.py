@@ -11,6 +11,7 @@ from desktop.codes import EDUCATION, EMPLOYMENT, POLITICAL_STATUS, ROSTER_ROLES
 from desktop.errors import InputError
 from desktop.clock import now, today as _today
 from desktop.records import new_record
+from desktop.security.text import hidden_in, hidden_problem
 
 KEYS = {"name", "sex", "birth_date", "id_number", "phone", "address", "ethnicity", "political_status", "education",
         "major", "employer", "title", "employment", "role", "appointed_at", "term_start", "term_end",
@@ -61,8 +62,10 @@ def check_mediator(raw, *, enterprise: bool = False, prefix: str = "") -> dict:
     for k in ("address", "ethnicity", "major", "employer", "title", "certificate_no", "speciality", "note"):
         v = raw.get(k)
         if v not in (None, ""):
-            if not isinstance(v, str) or len(v) > 200 or "\x00" in v:
+            if not isinstance(v, str) or len(v) > 200:
                 p.append(f"{prefix}{k}: 应为200字以内的文字")
+            elif hidden_problem(v):  # control, bidi, zero-width: as names already are
+                p.append(f"{prefix}{k}: {hidden_problem(v)}")
             else:
                 out[k] = v.strip()
     for k, allowed in (("political_status", POLITICAL_STATUS), ("education", EDUCATION)):
@@ -114,6 +117,7 @@ def check_mediator(raw, *, enterprise: bool = False, prefix: str = "") -> dict:
             continue
         history.append(dict(h))
     out["history"] = history
+    p.extend(f"{prefix}{m}" for m in hidden_in({"training": training, "history": history}))
     out["active"] = bool(raw.get("active", True))
     out["back_entered"] = bool(raw.get("back_entered", False))
     if p:

@@ -10,6 +10,7 @@ import datetime as _dt
 
 from desktop import money, validate
 from desktop.clock import TZ
+from desktop.security.text import hidden_problem, tidy_spaces
 
 COLLECTIVE_MIN = 10  # LDMAL Art. 7: ten or more workers with a common request
 WORKER_MIN_AGE = 16
@@ -99,13 +100,16 @@ def _text(obj: dict, key: str, path: str, problems: Problems, *, required=False,
     if not isinstance(value, str):
         problems.add(f"{path}.{key}" if path else key, "应为文字")
         return None
-    if "\x00" in value:
-        problems.add(f"{path}.{key}" if path else key, "含有非法字符（NUL）")
+    # control, bidi and zero-width characters hide or reorder text, break printing and carry terminal
+    # escapes: refused on every path (forms, import-cases, bundles); line breaks only in long texts
+    hidden = hidden_problem(value, multiline=max_len >= 2000)
+    if hidden:
+        problems.add(f"{path}.{key}" if path else key, hidden)
         return None
     if len(value) > max_len:
         problems.add(f"{path}.{key}" if path else key, f"过长（最多{max_len}字）")
         return None
-    return value.strip()
+    return value.strip() if max_len >= 2000 else tidy_spaces(value).strip()
 
 
 def _bool(obj: dict, key: str, path: str, problems: Problems) -> bool:

@@ -46,3 +46,20 @@ def tidy_spaces(text: str) -> str:
     """Every kind of space (no-break, en/em, ideographic inside a name) becomes one ordinary space, so
     one employer is one name in screening and search."""
     return "".join(" " if unicodedata.category(c) == "Zs" else c for c in text)
+
+
+def hidden_in(value, path: str = "") -> list[str]:
+    """Problems ("path: message") for every string inside a JSON-like value with a hidden or control
+    character; line breaks are allowed (the caller's own rules limit single-line fields)."""
+    out: list[str] = []
+    if isinstance(value, str):
+        problem = hidden_problem(value, multiline=True)
+        if problem:
+            out.append(f"{path}: {problem}" if path else problem)
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            out += hidden_in(v, f"{path}.{k}" if path else str(k))
+    elif isinstance(value, (list, tuple)):
+        for i, v in enumerate(value):
+            out += hidden_in(v, f"{path}[{i}]")
+    return out

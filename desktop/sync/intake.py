@@ -24,6 +24,7 @@ from types import SimpleNamespace
 import orjson
 
 from desktop import cases, keys as data_keys, org, roster, sensitive
+from desktop.security.text import hidden_problem
 from desktop.errors import InputError
 from desktop.sync import bundle
 from desktop.workcal import WorkCalendar
@@ -165,7 +166,8 @@ def check_calendar_override(r: dict, n: int) -> tuple:
         _dt.date.fromisoformat(r["date"])
     except ValueError:
         raise RecordProblem(n, f"第{n}条记录（节假日调整）日期无效") from None
-    if not _flag(r["is_workday"]) or not isinstance(r["note"], str) or len(r["note"]) > 200:
+    if not _flag(r["is_workday"]) or not isinstance(r["note"], str) or len(r["note"]) > 200 \
+            or hidden_problem(r["note"]):
         raise RecordProblem(n, f"第{n}条记录（节假日调整）字段无效")
     return (r["date"], r["is_workday"], r["note"])
 
