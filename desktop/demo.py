@@ -192,6 +192,8 @@ class _Gen:
             "facts": f"申请人于{received.year - 1}年入职被申请人处，从事{rng.choice(('操作工', '仓管员', '厨师', '保洁员', '骑手', '司机', '质检员'))}工作，"
                      f"双方就{CLAIM_TEXT[ptype][0].format(m1=m1, m2=m2)}等事项发生争议。",
         }
+        if collective:
+            rec["common_claim"] = True  # LDMAL Art. 7: ten or more workers with a common claim
         if oral:
             rec["application"]["recorder"] = rng.choice(self.mediators)
             rec["application"]["place"] = "调解中心接待室"
@@ -221,6 +223,8 @@ class _Gen:
             agreed = decided + _dt.timedelta(days=rng.randrange(5, 14))
             if agreed <= self.anchor:
                 deadline = deadline + _dt.timedelta(days=15)
+                while not cal.is_workday(deadline):  # clerks agree a working day (a rest day is warned about)
+                    deadline += _dt.timedelta(days=1)
                 rec["extensions"] = [{"agreed_at": agreed.isoformat(), "until": deadline.isoformat(),
                                       "reason": "双方同意延长调解期限以核对工资台账"}]
         # sessions
@@ -245,10 +249,12 @@ class _Gen:
         if close_day < decided:
             close_day = decided
         kind = rng.choices(("agreed", "failed", "withdrawn", "terminated", "expired"), (66, 18, 8, 4, 4))[0]
-        if kind == "expired":
-            close_day = min(deadline, self.anchor)
+        if kind == "expired" and deadline < self.anchor:
+            close_day = deadline + _dt.timedelta(days=1)  # EMR Art. 29: expired once the period has run out
             if rec.get("sessions") and close_day < first:
                 rec.pop("sessions")
+        elif kind == "expired":
+            kind = "failed"  # the period has not run out yet
         reasons = {"failed": "双方对赔偿金额分歧较大，未能达成协议", "withdrawn": "申请人与被申请人自行和解，申请撤回",
                    "terminated": "被申请人在调解过程中明确拒绝继续调解", "expired": "调解期限届满，双方未达成调解协议，视为调解不成"}
         rec["outcome"] = {"kind": kind, "closed_at": close_day.isoformat(), "reason": reasons.get(kind)}

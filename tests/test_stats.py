@@ -37,6 +37,8 @@ def case(received, *, decided=None, decision="accepted", reason_code=None, close
         w["migrant"] = i == 0
         w["platform"] = False
         rec["workers"].append(w)
+    if workers >= 10:
+        rec["common_claim"] = True  # LDMAL Art. 7: collective means a common claim, not the count alone
     if employer:
         rec["employer"]["name"] = employer
     if decided:

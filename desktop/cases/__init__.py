@@ -21,15 +21,15 @@ from .deadlines import (
     recompute_deadlines,
 )
 from .lifecycle import (
-    accept, add_followup, add_performance, add_session, assign_mediators, close, create_case, decline,
+    accept, acknowledge_warnings, add_followup, add_performance, add_session, assign_mediators, close, create_case, decline,
     delete_case, edit_session, extend, import_records, record_recusal, reopen, set_archived, update_case,
 )
-from .rules import check_record
+from .rules import check_record, is_collective, review_refusal
 from .shape import (
     ACCEPTANCE_KEYS, AGENT_KEYS, AGREEMENT_KEYS, APPLICATION_KEYS, CLAIM_KEYS, COLLECTIVE_MIN, COMPUTED_KEYS,
     CONFLICT_KEYS, EMPLOYER_KEYS, EVIDENCE_KEYS, EXTENSION_KEYS, FOLLOWUP_KEYS, FOLLOWUP_RESULTS, ITEM_KEYS,
     MEDIATOR_KEYS, OUTCOME_KEYS, PERFORMANCE_KEYS, RECUSAL_DECISIONS, RECUSAL_KEYS, SESSION_KEYS, TOP_KEYS,
-    WORKER_KEYS, WORKER_MIN_AGE, Problems, local_date,
+    WORKER_KEYS, WORKER_MIN_AGE, Problems, local_date, CONSENT_HOW, CONSENT_PARTIES,
 )
 from .storage import (
     DERIVED_INSERT, DERIVED_TABLES, _columns, _derived, _reveal, _seal, clear_derived, comp_year, derived_rows,

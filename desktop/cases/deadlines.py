@@ -10,11 +10,8 @@ from desktop import org, validate
 from desktop.clock import today as _today
 from desktop.workcal import WorkCalendar
 
-from .shape import COLLECTIVE_MIN, local_date
-
-MEDIATION_DAYS = 15
-ACCEPTANCE_WORKING_DAYS = 3
-REVIEW_DAYS = 15
+from .rules import is_collective, review_refusal
+from .shape import ACCEPTANCE_WORKING_DAYS, MEDIATION_DAYS, REVIEW_DAYS, local_date
 
 
 def computed(rec: dict, cal: WorkCalendar, today: _dt.date | None = None) -> dict:
@@ -59,12 +56,13 @@ def computed(rec: dict, cal: WorkCalendar, today: _dt.date | None = None) -> dic
     return {
         "status": status,
         "worker_count": n,
-        "collective": n >= COLLECTIVE_MIN,
+        "collective": is_collective(rec),
         "acceptance_due": a_due.date.isoformat(),
         "statutory_deadline": stat.date.isoformat(),
         "mediation_deadline": med.isoformat() if med else None,
         "overdue": bool(overdue),
         "review_deadline": review.isoformat() if review else None,
+        "review_excluded": review_refusal(rec) if review else None,
         "provisional": bool(provisional),
         "deadline_rules": rules,
     }

@@ -27,6 +27,28 @@ def _prefix(index: int | None) -> str:
     return f"第{index}条 " if index is not None else ""
 
 
+def acknowledge_warnings(rec: dict, actor_name: str, at: str | None = None) -> list[dict]:
+    """Mark the record's unacknowledged warnings as acknowledged by `actor_name` now; returns them.
+
+    A warning does not stop a record: storing it with a warning is the acknowledgement (the form
+    shows it beside the field, import-cases prints it), and who did so stays on the case.
+    """
+    fresh = [w for w in rec.get("warnings") or () if not w.get("acknowledged_by")]
+    if fresh:
+        at = at or now()
+        for w in fresh:
+            w["acknowledged_by"] = actor_name
+            w["acknowledged_at"] = at
+    return fresh
+
+
+def _warning_event(db, station: str, case_id: str, actor: str, fresh: list[dict], *, at: str | None = None) -> None:
+    """The case history shows each acknowledged warning (LL Art. 15 cases are noted for the inspectorate)."""
+    if fresh:
+        _event(db, station, case_id, actor, "warning", at=at,
+               detail={"warnings": [{"code": w["code"], "path": w["path"], "message": w["message"]} for w in fresh]})
+
+
 def _check_or_raise(raw, *, cal, today, index=None) -> dict:
     rec, problems = check_record(raw, today=today, cal=cal)
     if problems:
@@ -54,11 +76,13 @@ def _back_entry_events(db, station: str, case_id: str, rec: dict, actor: str, *,
 def import_records(db, records: Iterable, actor: User, *, today: _dt.date | None = None,
                    back_entered: bool = True, audit_action: str = "case.import",
                    progress: Callable[[int], bool] | None = None, batch_audit: bool = False,
-                   full_history: bool = False) -> list[str]:
+                   full_history: bool = False, warnings_out: list[str] | None = None) -> list[str]:
     """Store many case records in one transaction: all or nothing. Returns the case numbers.
 
     Every record is checked first; any problem in any record raises InputError listing them all
-    and nothing is written. `progress(n)` returning False cancels (nothing written).
+    and nothing is written. `progress(n)` returning False cancels (nothing written). Warnings do
+    not stop the import: they are acknowledged by `actor`, stored on the case, written to its
+    history, and (as 「第N条 path: 提示：…」 lines) appended to `warnings_out` when given.
     """
     require(actor, "write")
     cal = calendar_for(db)
@@ -71,6 +95,8 @@ def import_records(db, records: Iterable, actor: User, *, today: _dt.date | None
         if problems:
             all_problems.extend(problems.messages(_prefix(i)))
             continue
+        if warnings_out is not None and problems.warnings:
+            warnings_out.extend(problems.warning_messages(_prefix(i)))
         if rec.get("case_no"):
             if rec["case_no"] in seen_numbers:
                 all_problems.append(f"第{i}条 case_no: 与第{seen_numbers[rec['case_no']]}条案号重复")
@@ -84,6 +110,7 @@ def import_records(db, records: Iterable, actor: User, *, today: _dt.date | None
     with db.atomic():
         for n, (i, rec) in enumerate(checked, start=1):
             comp = computed(rec, cal, today)
+            fresh = acknowledge_warnings(rec, actor.name)
             try:
                 case_id, _rowid, case_no = _insert(db, rec, comp, station=station, profile=profile,
                                                    back_entered=back_entered)
@@ -93,6 +120,7 @@ def import_records(db, records: Iterable, actor: User, *, today: _dt.date | None
                 _back_entry_events(db, station, case_id, rec, actor.name, back_entered=back_entered)
             else:
                 _event(db, station, case_id, actor.name, "register", at=rec["application"]["received_at"])
+            _warning_event(db, station, case_id, actor.name, fresh)
             if not batch_audit:
                 audit.log(db, actor.name, audit_action, target="cases", record_id=case_id, detail={"case_no": case_no})
             numbers.append(case_no)
@@ -112,9 +140,11 @@ def create_case(db, raw: dict, actor: User, *, today: _dt.date | None = None) ->
     station = org.station_id(db)
     with db.atomic():
         comp = computed(rec, cal, today)
+        fresh = acknowledge_warnings(rec, actor.name)
         case_id, _rowid, case_no = _insert(db, rec, comp, station=station, profile=org.get_profile(db),
                                            back_entered=False)
         _event(db, station, case_id, actor.name, "register", detail={"mode": rec["application"]["mode"]})
+        _warning_event(db, station, case_id, actor.name, fresh)
         audit.log(db, actor.name, "case.create", target="cases", record_id=case_id, detail={"case_no": case_no})
     return get_case(db, case_id, today=today)
 
@@ -154,6 +184,7 @@ def update_case(db, key: str, change: Callable[[dict], None] | dict, actor: User
                     new[k] = v
         new["case_no"] = old["case_no"]
         rec = _check_or_raise(new, cal=cal, today=today)
+        fresh = acknowledge_warnings(rec, actor.name)
         comp = computed(rec, cal, today)
         cols = _columns(rec, comp)
         sets = ", ".join(f"{k} = ?" for k in cols)
@@ -164,6 +195,7 @@ def update_case(db, key: str, change: Callable[[dict], None] | dict, actor: User
         _derived(db, rowid, rec, fresh=False)
         fields = _diff_fields(old, rec)
         _event(db, station, cid, actor.name, action, reason=reason, detail={"fields": fields, **(detail or {})})
+        _warning_event(db, station, cid, actor.name, fresh)
         audit.log(db, actor.name, f"case.{action}", target="cases", record_id=cid,
                   detail={"case_no": old["case_no"], "fields": fields, **_audit_changes(old, rec, fields)})
     return get_case(db, cid, today=today)

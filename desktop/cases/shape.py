@@ -13,37 +13,45 @@ from desktop.clock import TZ
 from desktop.security.text import hidden_problem, tidy_spaces
 
 COLLECTIVE_MIN = 10  # LDMAL Art. 7: ten or more workers with a common request
-WORKER_MIN_AGE = 16
+WORKER_MIN_AGE = 16  # LL Art. 15
+MEDIATION_DAYS = 15  # LDMAL Art. 14, EMR Art. 29 (natural days)
+ACCEPTANCE_WORKING_DAYS = 3  # EMR Art. 22
+REVIEW_DAYS = 15  # AR2017 Art. 74
 
 # --- the shape of a case record ------------------------------------------------------------
 
 TOP_KEYS = {
     "case_no", "source", "application", "workers", "employer", "agents", "dispute_types", "claims", "facts",
     "respondent_reply", "evidence", "acceptance", "mediators", "conflicts", "recusals", "extensions",
-    "sessions", "outcome", "agreement", "performance", "followups",
+    "sessions", "outcome", "agreement", "performance", "followups", "common_claim", "warnings",
 }
 # Computed fields of `cases --json` output; accepted (and ignored) on input so that an exported
 # record can be imported again.
 COMPUTED_KEYS = {
     "id", "station", "status", "worker_count", "collective", "acceptance_due", "statutory_deadline",
     "mediation_deadline", "overdue", "review_deadline", "provisional", "back_entered", "rev",
-    "created_at", "updated_at", "archived", "deadline_rules",
+    "created_at", "updated_at", "archived", "deadline_rules", "review_excluded",
 }
 APPLICATION_KEYS = {"mode", "received_at", "applicant", "recorder", "place"}
 WORKER_KEYS = {"name", "id_number", "phone", "address", "migrant", "platform", "sex", "birth_date", "ethnicity",
-               "bank_account", "representative"}
+               "bank_account", "representative", "pension"}
 EMPLOYER_KEYS = {"name", "credit_code", "legal_rep", "legal_rep_title", "address", "phone", "industry"}
 AGENT_KEYS = {"for", "name", "authority", "phone", "id_number", "relation"}
 CLAIM_KEYS = {"text", "amount"}
 EVIDENCE_KEYS = {"name", "source", "pages"}
-ACCEPTANCE_KEYS = {"decision", "decided_at", "reason", "reason_code", "respondent_agreed"}
+ACCEPTANCE_KEYS = {"decision", "decided_at", "reason", "reason_code", "respondent_agreed", "consents"}
+CONSENT_KEYS = {"party", "at", "how"}
+CONSENT_PARTIES = {"applicant": "申请人", "respondent": "被申请人"}
+CONSENT_HOW = {"written": "书面", "oral": "口头", "phone": "电话", "in_person": "当面"}
 MEDIATOR_KEYS = {"name", "role"}
 CONFLICT_KEYS = {"mediator", "party", "relation"}
 RECUSAL_KEYS = {"mediator", "requested_by", "grounds", "decision", "decided_by", "decided_at"}
 EXTENSION_KEYS = {"agreed_at", "until", "reason"}
 SESSION_KEYS = {"held_at", "ended_at", "place", "attendees", "record", "recorder", "result"}
 OUTCOME_KEYS = {"kind", "closed_at", "reason"}
-AGREEMENT_KEYS = {"effective_at", "waiver", "items"}
+AGREEMENT_KEYS = {"effective_at", "waiver", "items", "judicial_confirmation"}
+JUDICIAL_KEYS = {"court", "at"}
+WARNING_KEYS = {"code", "path", "message", "acknowledged_by", "acknowledged_at"}
 ITEM_KEYS = {"category", "text", "amount", "due_date", "method"}
 PERFORMANCE_KEYS = {"item", "paid_at", "amount", "note"}
 FOLLOWUP_KEYS = {"at", "method", "note", "person", "result"}
@@ -52,19 +60,28 @@ RECUSAL_DECISIONS = {"granted": "准许回避", "refused": "驳回", "pending": 
 
 
 class Problems:
-    """Collects (path, message) pairs while a record is checked."""
+    """Collects what a check finds: errors (path, message), which refuse the record, and warnings
+    (path, code, message), which do not: the record is taken and the warning is stored on it with
+    who acknowledged it. Truthiness is the errors only."""
 
     def __init__(self):
         self.items: list[tuple[str, str]] = []
+        self.warnings: list[tuple[str, str, str]] = []
 
     def add(self, path: str, message: str) -> None:
         self.items.append((path, message))
+
+    def warn(self, path: str, code: str, message: str) -> None:
+        self.warnings.append((path, code, message))
 
     def __bool__(self):
         return bool(self.items)
 
     def messages(self, prefix: str = "") -> list[str]:
         return [f"{prefix}{path}: {msg}" if path else f"{prefix}{msg}" for path, msg in self.items]
+
+    def warning_messages(self, prefix: str = "") -> list[str]:
+        return [f"{prefix}{path}: 提示：{msg}" if path else f"{prefix}提示：{msg}" for path, _c, msg in self.warnings]
 
 
 def _unknown(obj, allowed: set, path: str, problems: Problems) -> None:

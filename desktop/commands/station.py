@@ -129,11 +129,14 @@ def cmd_import_cases(args) -> int:
             names |= {m.get("name") for m in r["mediators"] if isinstance(m, dict) and isinstance(m.get("name"), str)}
     # Validate everything before anything is written (mediators are added in the same transaction).
     _check_all(s.db, records)
+    warnings: list[str] = []  # taken, acknowledged by this user and stored on the case (exit 0)
     with s.db.atomic():
         added = roster.ensure_known(s.db, {n for n in names if n}, s.user)
-        numbers = cases.import_records(s.db, records, s.user, back_entered=True)
+        numbers = cases.import_records(s.db, records, s.user, back_entered=True, warnings_out=warnings)
     for name in added:
         print(f"警告：调解员「{name}」不在名册中，已作为补录的停用调解员加入名册", file=sys.stderr)
+    for line in warnings:
+        print(line, file=sys.stderr)
     for n in numbers:
         print(n)
     return 0
