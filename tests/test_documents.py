@@ -214,7 +214,7 @@ def assert_inside_text_block(path: Path):
 def test_every_template_loads_and_validates():
     templates = load_all()
     assert set(DOCUMENT_NAMES) <= set(templates)
-    assert len(DOCUMENT_NAMES) == 20
+    assert len(DOCUMENT_NAMES) == 21
     for name, tpl in templates.items():
         assert tpl.name == name
         assert tpl.kind in ("narrative", "form", "record")
@@ -646,6 +646,10 @@ def test_dossier_in_archive_order_with_index_page_numbers(tmp_path):
     r = render_dossier(case, org(), out, today=TODAY)
     names = [d["name"] for d in r.documents]
     assert names[:2] == ["dossier-cover", "dossier-index"]
+    # issue 14 item 9: the 备考表 closes the dossier, after every document
+    assert names[-1] == "dossier-note" and "立卷人" in flat(pdftext(out).split("\f")[r.pages - 1])
+    assert "立卷人" not in flat(pdftext(out).split("\f")[r.documents[1]["first_page"] - 1])
+    names = names[:-1]
     expected = dossier_documents(case, org(), today=TODAY)
     assert [n for n in dict.fromkeys(names)] == expected
     assert "decline-notice" not in names and "failure-notice" not in names and "agreement" in names
@@ -657,7 +661,7 @@ def test_dossier_in_archive_order_with_index_page_numbers(tmp_path):
     lead = 1 + index_pages
     index_rows = [re.sub(r"[\s\u3000]+", " ", line).strip()
                   for page in pdftext(out, layout=True).split("\f")[1:lead] for line in page.splitlines()]
-    for k, d in enumerate(r.documents[2:], start=1):
+    for k, d in enumerate(r.documents[2:-1], start=1):
         first = d["first_page"]
         assert flat(pages[first - 1]).find(flat(d["title"])) >= 0, (d, flat(pages[first - 1])[:60])
         n = first - lead
@@ -665,7 +669,7 @@ def test_dossier_in_archive_order_with_index_page_numbers(tmp_path):
         row = f"{k} {d['title']} {rng}"
         assert any(line.startswith(row) for line in index_rows), (row, index_rows)
     cover = flat(pages[0])
-    assert f"本卷共{r.pages - lead}页" in cover and "调解成功" in cover and "5年" in cover
+    assert f"本卷共{r.pages - lead - r.documents[-1]['pages']}页" in cover and "调解成功" in cover and "5年" in cover
     assert_fonts_embedded(out)
 
 

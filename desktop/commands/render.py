@@ -23,7 +23,7 @@ CASE_DOCUMENTS = (
     "application", "oral-record", "registration", "acceptance-notice", "respondent-notice", "decline-notice",
     "rights-notice", "power-of-attorney", "session-record", "agreement", "extension-record", "failure-notice",
     "service-proof", "followup-record", "review-application", "dossier-cover", "dossier-index", "dossier",
-    "termination-record", "nonperformance-record",
+    "termination-record", "nonperformance-record", "dossier-note",
 )
 ROSTER_DOCUMENTS = ("roster", "jilin-org", "jilin-mediators")
 
@@ -75,6 +75,10 @@ def cmd_render(args) -> int:
             from desktop import roster
 
             mediators = roster.list_mediators(s.db, masked=(doc == "roster"))
+            if doc == "jilin-org":
+                from desktop.documents.jilin import with_last_year
+
+                profile = with_last_year(s.db, profile, today)
             if is_xlsx:
                 write_roster_xlsx(doc, profile, mediators, out, today=today)
             else:

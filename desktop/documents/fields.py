@@ -631,9 +631,17 @@ def _org_row(org: dict, ctx: dict, common: dict) -> dict:
     premises = _yes_no(org.get("premises"), common)
     if org.get("premises_area"):
         premises = f"{premises or ''}（{org.get('premises_area')}㎡）"
+    township = _s(org.get("township"))
+    if not township and org.get("kind") in ("township", "subdistrict") and ctx["org.name"]:
+        # a township centre is named after its township (Norms-2014 naming): 「某镇劳动人事争议调解中心」
+        import re
+
+        m = re.match(r"^(.+?(?:镇|乡|街道))", ctx["org.name"])
+        township = m.group(1) if m else None
     return {
-        "no": 1, "county": _s(org.get("county")), "township": _s(org.get("township")), "name": ctx["org.name"],
-        "kind": ctx["org.kind"], "host": _s(org.get("host")), "host_credit_code": _s(org.get("host_credit_code")),
+        "no": 1, "county": _s(org.get("county")), "township": township, "name": ctx["org.name"],
+        "kind": ctx["org.kind"], "host": _s(org.get("host")),
+        "host_credit_code": _s(org.get("host_credit_code")) or ctx["org.credit_code"],
         "established": parse_date(org.get("established")), "address": ctx["org.address"], "postcode": ctx["org.postcode"],
         "phone": ctx["org.phone"], "head": ctx["org.head"], "head_title": _s(org.get("head_title")),
         "head_phone": _s(org.get("head_phone")), "full_time": ctx["full_time_count"], "part_time": ctx["part_time_count"],

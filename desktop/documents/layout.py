@@ -304,6 +304,9 @@ class Table(Flowable):
             return self, None
         if n <= self.header_rows:
             n = 0
+        body = len(self.rows) - self.header_rows
+        if self.header_rows and n - self.header_rows == 1 and body > 1 and self.rows[n - 1] is not None:
+            n = 0  # a list never leaves its header and one row alone at the foot of a page
         # try to split the row that overflows between its lines
         row = self.rows[n] if n < len(self.rows) else None
         left = avail - used

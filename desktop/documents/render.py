@@ -726,7 +726,7 @@ def render_document(name: str, case: dict, org: dict, out_path, *, today: _dt.da
     tpl = get_template(name, forms_dir)
     fs = _fonts_for(org, fonts)
     ctx = build_context(case or {}, org or {}, today=today, common=common, mediators=mediators)
-    if name in ("dossier-cover", "dossier-index"):
+    if name in ("dossier-cover", "dossier-index", "dossier-note"):
         return render_dossier(case, org, out_path, today=today, fonts=fonts, forms_dir=forms_dir, only=name)
     units = build_units(tpl, ctx, common, fs)
     title = units[0].title
@@ -781,7 +781,7 @@ def dossier_documents(case: dict, org: dict, *, today: _dt.date | None = None,
     ctx = build_context(case or {}, org or {}, today=_today(today), common=common)
     names = []
     for name in common.get("dossier", {}).get("order", []):
-        if name in ("dossier-cover", "dossier-index"):
+        if name in ("dossier-cover", "dossier-index", "dossier-note"):
             continue
         tpl = get_template(name, forms_dir)
         if tpl.applies is not None and eval_cond(tpl.applies, [ctx]):
@@ -815,12 +815,15 @@ def render_dossier(case: dict, org: dict, out_path, *, today: _dt.date | None = 
     ctx["dossier_pages"] = page - 1
     cover = build_units(get_template("dossier-cover", forms_dir), ctx, common, fs)
     index = build_units(get_template("dossier-index", forms_dir), ctx, common, fs)
+    note = build_units(get_template("dossier-note", forms_dir), ctx, common, fs)
     if only == "dossier-cover":
         units = cover
     elif only == "dossier-index":
         units = index
-    else:
-        units = cover + index + [u for _, us in body for u in us]
+    elif only == "dossier-note":
+        units = note
+    else:  # the 备考表 closes the dossier, after every document
+        units = cover + index + [u for _, us in body for u in us] + note
     title = (common.get("titles", {}).get("dossier", "调解案卷") + (f"（{ctx['case_no']}）" if ctx.get("case_no") else ""))
     size = draw_units(units, out_path, fs, title=title, author=ctx.get("org.name") or "")
     lead = len(cover) and sum(len(u.pages) for u in cover + index)
@@ -831,6 +834,9 @@ def render_dossier(case: dict, org: dict, out_path, *, today: _dt.date | None = 
         for d in documents:
             docs.append({"name": d["_name"], "title": d["title"], "first_page": d["_first"] + lead, "pages": d["pages"]})
     pages = sum(len(u.pages) for u in units)
+    if only is None:
+        n_note = sum(len(u.pages) for u in note)
+        docs.append({"name": "dossier-note", "title": note[0].title, "first_page": pages - n_note + 1, "pages": n_note})
     return RenderResult(Path(out_path), pages, size, docs)
 
 
