@@ -257,6 +257,12 @@ def test_old_hub_card_without_signing_key_and_no_hub(home, three):
     with pytest.raises(Refused, match="不含签名公钥"):
         downward.apply_package(town, pkg["path"], tu)
     assert state(town) == before
+    with town.atomic():
+        town.conn.execute("delete from settings where key = 'sync.hub'")
+    before = state(town)
+    with pytest.raises(Refused, match="尚未加入汇总端"):
+        downward.apply_package(town, pkg["path"], tu)
+    assert state(town) == before
     # A card whose signing key was swapped is refused at join.
     forged = keys.hub_card(district)
     forged["public_key"] = keys.signing_key(city).public_blob()
