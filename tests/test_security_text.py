@@ -102,3 +102,38 @@ def test_hidden_characters_refused_in_a_bundle(tmp_path, monkeypatch):
         hub.import_bundle(h, path, u)
     assert "控制字符" in str(exc.value)
     assert state(h) == before
+
+
+def test_refused_and_duplicate_bundles_are_audited_at_the_hub(tmp_path, monkeypatch):
+    from desktop import audit
+
+    monkeypatch.setenv("MEDIATION_DESK_HOME", str(tmp_path / "home"))
+    s, a, _ = make_station(tmp_path, "s", seed=4, n=2)
+    h, u, _ = make_hub(tmp_path)
+    connect(s, a, h, u)
+    path = tmp_path / "x.bundle"
+    path.write_bytes(forge(s, seq=5, records=export.collect(s, full=True)))
+    with pytest.raises(hub.BundleRefused):
+        hub.import_bundle(h, path, u)  # 1–4 are missing
+    refused = [e for e in audit.entries(h) if e["action"] == "bundle.refused"]
+    assert len(refused) == 1 and refused[0]["detail"]["check"] == "序号" and refused[0]["user"] == u.name
+    path.write_bytes(forge(s, seq=1, records=export.collect(s, full=True)))
+    hub.import_bundle(h, path, u)
+    assert hub.import_bundle(h, path, u)["status"] == "duplicate"
+    assert [e["action"] for e in audit.entries(h)][-2:] == ["bundle.import", "bundle.duplicate"]
+    assert audit.verify(h) == []
+
+
+def test_search_text_starting_with_a_dash_is_text_not_an_option(tmp_path):
+    pw = tmp_path / "pw"
+    pw.write_text("secret123", encoding="utf-8")
+    db = tmp_path / "s.sqlite"
+    env = {"MEDIATION_DESK_HOME": str(tmp_path / "home")}
+    assert run("init", "--db", db, "--org-name", "海宁市示范镇劳动人事争议调解中心", "--org-kind", "township",
+               "--region", "330481", "--admin", "admin", "--password-file", pw, env=env).returncode == 0
+    src = tmp_path / "c.jsonl"
+    src.write_text(json.dumps(_case("-Acme 有限公司"), ensure_ascii=False) + "\n", encoding="utf-8")
+    assert run("import-cases", "--db", db, "--user", "admin", "--password-file", pw, src, env=env).returncode == 0
+    r = run("cases", "--db", db, "--user", "admin", "--password-file", pw, "--json", "--search", "-Acme", env=env)
+    assert r.returncode == 0, r.stderr
+    assert len(r.stdout.splitlines()) == 1 and "-Acme" in r.stdout

@@ -271,8 +271,32 @@ def _apply(db, plan: intake.Prepared, held: dict) -> dict:
 
 def import_bundle(db, path, actor, *, max_size: int = bundle.MAX_BUNDLE_BYTES,
                   parallel: bool | None = None) -> dict:
-    """Verify and merge one bundle. Returns a summary; raises BundleRefused (nothing written)."""
+    """Verify and merge one bundle. Returns a summary; raises BundleRefused (nothing written).
+
+    A refused or duplicate bundle leaves an audit entry too (after the refusal's rollback), so the
+    hub's log shows every bundle that was offered, not only those merged.
+    """
     accounts.require(actor, "import")
+    try:
+        result = _import_bundle(db, path, actor, max_size=max_size, parallel=parallel)
+    except BundleRefused as exc:
+        _audit_offer(db, actor, "bundle.refused", Path(path).name, {"check": exc.check, "message": exc.message})
+        raise
+    if result.get("status") == "duplicate":
+        _audit_offer(db, actor, "bundle.duplicate", result["file"],
+                     {"station": result["station"], "seq": result["seq"]})
+    return result
+
+
+def _audit_offer(db, actor, action: str, name: str, detail: dict) -> None:
+    try:
+        with db.atomic():
+            audit.log(db, actor.name, action, target="sync_bundles_in", record_id=name[:80], detail=detail)
+    except sqlite3.Error:  # the audit entry must not hide the refusal itself (e.g. a full disk)
+        pass
+
+
+def _import_bundle(db, path, actor, *, max_size: int, parallel: bool | None) -> dict:
     path = Path(path)
     name = path.name
     m = bundle.FILE_RE.fullmatch(name)
