@@ -44,9 +44,9 @@ def acknowledge_warnings(rec: dict, actor_name: str, at: str | None = None) -> l
 
 def _warning_event(db, station: str, case_id: str, actor: str, fresh: list[dict], *, at: str | None = None) -> None:
     """The case history shows each acknowledged warning (LL Art. 15 cases are noted for the inspectorate)."""
-    if fresh:
-        _event(db, station, case_id, actor, "warning", at=at,
-               detail={"warnings": [{"code": w["code"], "path": w["path"], "message": w["message"]} for w in fresh]})
+    if fresh:  # the messages go in the reason column, which the history shows as it is
+        _event(db, station, case_id, actor, "warning", at=at, reason="；".join(w["message"] for w in fresh),
+               detail={"warnings": [{"code": w["code"], "path": w["path"]} for w in fresh]})
 
 
 def _check_or_raise(raw, *, cal, today, index=None) -> dict:
@@ -216,12 +216,16 @@ def _audit_changes(old: dict, new: dict, fields: list[str]) -> dict:
 # --- lifecycle transitions (each stores who, when and why) -------------------------------------
 
 def accept(db, key: str, decided_at: str, actor: User, *, mediators: list[dict] | None = None,
-           respondent_agreed: bool = True, reason: str | None = None) -> dict:
+           respondent_agreed: bool = True, reason: str | None = None, consents: list[dict] | None = None) -> dict:
+    """Accept a case (EMR Art. 22). `consents`: when and how each party agreed to mediate
+    ([{"party": "respondent", "at": "YYYY-MM-DD", "how": "written"}]), recorded before acceptance."""
     def change(rec):
         if rec.get("acceptance"):
             raise InputError("acceptance: 该案件已作出受理决定")
         rec["acceptance"] = {"decision": "accepted", "decided_at": decided_at, "reason": reason,
                              "respondent_agreed": respondent_agreed}
+        if consents is not None:
+            rec["acceptance"]["consents"] = consents
         if mediators:
             rec["mediators"] = mediators
     return update_case(db, key, change, actor, action="accept", reason=reason)
