@@ -147,7 +147,7 @@ def cmd_enrol(args) -> int:
 def cmd_export(args) -> int:
     from desktop.sync import export
 
-    s = open_session(args, permission="export")
+    s = open_session(args, write=True, permission="export")
     if args.resend is not None:
         if args.full:
             raise InputError("--resend 与 --full 不能同时使用")
@@ -175,7 +175,7 @@ def cmd_export(args) -> int:
 def cmd_import(args) -> int:
     from desktop.sync import bundle, hub
 
-    s = open_session(args, permission="import")
+    s = open_session(args, write=True, permission="import")
     failed = 0
     results = []
     for b in args.bundles:
