@@ -395,3 +395,21 @@ def test_stations_report_the_package_applied_upward(home, three):
     bad = dict(manifest, package={"hub": "x", "seq": 0, "sha256": "00", "applied_at": ""})
     with pytest.raises(bundle.Rejected, match="package"):
         bundle.parse_manifest(bundle.canonical_json(bad))
+
+
+def test_rejoining_the_same_hub_for_its_signing_key_resends_nothing(home, three):
+    (city, cu), (district, du), (town, tu) = three
+    usb = home / "usb"
+    hub.import_bundle(district, export.export_bundle(town, usb, tu)["path"], du)
+    # The station had joined with an old card, without the hub's signing key ...
+    card = org.get_setting(town, "sync.hub")
+    with town.atomic():
+        org.set_setting(town, "sync.hub", {k: v for k, v in card.items()
+                                           if k not in ("public_key", "key_id", "sign_fingerprint")})
+    # ... and installs the hub's new card: the key is there, and the next bundle is a nil report.
+    export.join(town, keys.hub_card(district), tu)
+    assert downward.joined_hub(town)["key_id"] == keys.signing_key(district).key_id_hex
+    assert export.export_bundle(town, usb, tu)["nil"]
+    # Joining another hub still marks everything for it.
+    export.join(town, keys.hub_card(city), tu)
+    assert export.export_bundle(town, usb, tu)["counts"]["cases"] == 5

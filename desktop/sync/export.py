@@ -332,9 +332,12 @@ def join(db, card: dict, actor) -> dict:
     stored = {k: card[k] for k in ("hub", "name", "region", "recipient", "fingerprint", "public_key", "key_id",
                                    "sign_fingerprint") if k in card}
     stored["joined_at"] = now()
+    before = hub_of(db) or {}
+    # the same hub's newer card (e.g. now carrying its signing key) changes nothing that was sent
+    same_hub = before.get("hub") == card["hub"] and before.get("recipient") == card["recipient"]
     with db.atomic():
         org.set_setting(db, HUB_SETTING, stored)
-        for table in bundle.SYNCED:
+        for table in bundle.SYNCED if not same_hub else ():
             db.conn.execute(f"update {table} set dirty = 1 where dirty = 0")
         audit.log(db, actor.name, "hub.join", target="settings", record_id=HUB_SETTING,
                   detail={"hub": card["hub"], "fingerprint": card["fingerprint"]})
