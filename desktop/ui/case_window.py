@@ -6,6 +6,7 @@ reloads the case from the core so what it shows is what was stored.
 
 from __future__ import annotations
 
+import datetime as _dt
 import html
 
 from PySide6.QtCore import QSettings, Qt, Signal
@@ -302,6 +303,17 @@ class CaseWindow(QWidget):
         self.respondent_agreed = QCheckBox("被申请人同意调解")
         self.respondent_agreed.setChecked(True)
         f.addRow("", self.respondent_agreed)
+        # EMR Art. 22: when and how the respondent agreed, recorded before acceptance
+        self.consent_at = date_edit()
+        self.consent_at.setObjectName("consent_at")
+        self.consent_how = QComboBox()
+        self.consent_how.setObjectName("consent_how")
+        for k, val in cases.CONSENT_HOW.items():
+            self.consent_how.addItem(val, k)
+        consent_row = QHBoxLayout()
+        consent_row.addWidget(self.consent_at)
+        consent_row.addWidget(self.consent_how)
+        f.addRow("被申请人同意的日期和方式", consent_row)
         self.no_mediators = QLabel("调解员名册中还没有在任的调解员。受理时须指派首席调解员，请先添加调解员：")
         self.no_mediators.setObjectName("no_mediators")
         self.no_mediators.setWordWrap(True)
@@ -365,6 +377,12 @@ class CaseWindow(QWidget):
         self.ext_until = date_edit()
         self.ext_until.setDate(self.ext_until.date().addDays(15))
         rf.addRow("延期至", self.ext_until)
+        # a rest day is allowed (the parties agreed it) but said beside the field; storing acknowledges it
+        self.ext_until_warning = ErrorLabel()
+        self.ext_until_warning.setObjectName("ext_until_warning")
+        self.ext_until_warning.setStyleSheet("color: #8a5300;")
+        rf.addRow("", self.ext_until_warning)
+        self.ext_until.dateChanged.connect(self._extension_rest_day)
         self.ext_reason = QLineEdit()
         rf.addRow("延期原因", self.ext_reason)
         b2 = QPushButton("延长调解期限")
@@ -414,7 +432,10 @@ class CaseWindow(QWidget):
             self.message.show_message("请指派首席调解员")
             return
         decided, team, agreed = iso_date(self.decided_at), self._team(), self.respondent_agreed.isChecked()
-        self.run(lambda db, key, user: cases.accept(db, key, decided, user, mediators=team, respondent_agreed=agreed),
+        consents = [{"party": "respondent", "at": iso_date(self.consent_at), "how": self.consent_how.currentData()}
+                    ] if agreed else None
+        self.run(lambda db, key, user: cases.accept(db, key, decided, user, mediators=team, respondent_agreed=agreed,
+                                                    consents=consents),
                  "已受理，调解员已指派")
 
     def _reassign(self) -> None:
@@ -442,6 +463,12 @@ class CaseWindow(QWidget):
                "decided_by": self.session.user.display_name or self.session.user.name,
                "decided_at": iso_date(date_edit())}
         self.run(lambda db, key, user: cases.record_recusal(db, key, rec, user), "回避申请已记录")
+
+    def _extension_rest_day(self, *_) -> None:
+        until = _dt.date.fromisoformat(iso_date(self.ext_until))
+        name = cases.calendar_for(self.session.db).rest_day_name(until)
+        self.ext_until_warning.show_message(
+            f"提示：{until.isoformat()}是休息日（{name}），双方约定的日期仍然有效；如需要，可另行约定一个工作日" if name else "")
 
     def _extend(self) -> None:
         agreed, until, reason = iso_date(self.ext_agreed), iso_date(self.ext_until), self.ext_reason.text().strip() or None
@@ -934,7 +961,7 @@ class CaseWindow(QWidget):
     ACTIONS = {"register": "登记", "accept": "受理", "decline": "不予受理", "assign": "指派调解员", "recusal": "回避",
                "extend": "延期", "session": "调解笔录", "session.edit": "修改笔录", "close": "结案", "reopen": "重新开启",
                "performance": "履行", "followup": "回访", "edit": "修改", "archive": "归档", "unarchive": "撤销归档",
-               "void": "作废"}
+               "void": "作废", "warning": "提示（已确认）"}
 
     def _fill_history(self) -> None:
         from desktop.ui.texts import UserNames, history_detail

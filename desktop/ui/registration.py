@@ -13,7 +13,7 @@ import re
 from PySide6.QtCore import QStringListModel, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QApplication, QButtonGroup, QComboBox, QCompleter, QDialog, QFormLayout, QHBoxLayout, QHeaderView,
+    QApplication, QButtonGroup, QCheckBox, QComboBox, QCompleter, QDialog, QFormLayout, QHBoxLayout, QHeaderView,
     QLabel, QLineEdit, QListWidget, QListWidgetItem, QMessageBox, QPlainTextEdit, QPushButton, QRadioButton,
     QScrollArea, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
@@ -25,13 +25,15 @@ from desktop.ui.widgets import ERROR_BG, ErrorLabel, FocusOut, datetime_edit, is
 
 # Worker table columns: (record key, heading)
 WORKER_COLS = [("name", "姓名"), ("id_number", "身份证号码"), ("birth_date", "出生日期"), ("sex", "性别"),
-               ("phone", "联系电话"), ("address", "住址"), ("migrant", "农民工"), ("platform", "新就业形态")]
+               ("phone", "联系电话"), ("address", "住址"), ("migrant", "农民工"), ("platform", "新就业形态"),
+               ("pension", "已领养老金")]
 W = {k: i for i, (k, _) in enumerate(WORKER_COLS)}
 CLAIM_COLS = [("text", "请求事项"), ("amount", "金额（元）")]
 
 
 class RegistrationForm(QDialog):
     saved = Signal(dict)  # the stored case
+    _warnings: list[tuple[str, str]] = []  # (path, message) of the last check's warnings
 
     def __init__(self, session, case: dict | None = None, parent=None):
         super().__init__(parent)
@@ -121,7 +123,7 @@ class RegistrationForm(QDialog):
         self.workers.setObjectName("workers")
         self.workers.setHorizontalHeaderLabels([h for _, h in WORKER_COLS])
         self.workers.horizontalHeader().setSectionResizeMode(QHeaderView.Interactive)
-        for col, width in ((0, 90), (1, 170), (2, 90), (3, 50), (4, 120), (5, 200), (6, 60), (7, 90)):
+        for col, width in ((0, 90), (1, 170), (2, 90), (3, 50), (4, 120), (5, 200), (6, 60), (7, 90), (8, 80)):
             self.workers.setColumnWidth(col, width)
         self.workers.setMinimumHeight(130)
         self.workers.itemChanged.connect(self._worker_changed)
@@ -139,9 +141,15 @@ class RegistrationForm(QDialog):
         for b in (add, rem, paste):
             row.addWidget(b)
         row.addStretch()
+        # LDMAL Art. 7: collective = ten or more workers with a common claim (the count alone is not enough)
+        self.common_claim = QCheckBox("有共同请求（10人以上为集体争议）")
+        self.common_claim.setObjectName("common_claim")
+        self.common_claim.toggled.connect(lambda *_: self._changed_field("common_claim"))
+        row.addWidget(self.common_claim)
         row.addWidget(self.worker_count)
         lay.addLayout(row)
         lay.addWidget(self._err("workers"))
+        lay.addWidget(self._err("common_claim"))
         self.duplicate_warning = ErrorLabel()
         self.duplicate_warning.setObjectName("duplicate_warning")
         self.duplicate_warning.setStyleSheet("color: #8a5300;")
@@ -290,10 +298,10 @@ class RegistrationForm(QDialog):
         table.blockSignals(False)
 
     def add_worker(self, name: str = "", id_number: str = "", phone: str = "", address: str = "",
-                   migrant: bool = False, platform: bool = False) -> int:
+                   migrant: bool = False, platform: bool = False, pension: bool = False) -> int:
         r = self.workers.rowCount()
         self.workers.insertRow(r)
-        self._set_row(self.workers, r, [name, id_number, "", "", phone, address, migrant, platform])
+        self._set_row(self.workers, r, [name, id_number, "", "", phone, address, migrant, platform, pension])
         for col in (W["birth_date"], W["sex"]):  # filled from the ID number
             # not enabled: Tab (in a cell editor too) passes over them instead of stopping there
             self.workers.item(r, col).setFlags(Qt.NoItemFlags)
@@ -368,6 +376,11 @@ class RegistrationForm(QDialog):
     # --- reactions ------------------------------------------------------------------------
     def _mark_dirty(self, *_):
         self.dirty = True
+
+    def _changed_field(self, key: str) -> None:
+        self.dirty = True
+        self.touched.add(key)
+        self._validate()
 
     def _mode_changed(self) -> None:
         oral = self.oral.isChecked()
@@ -493,6 +506,8 @@ class RegistrationForm(QDialog):
                     w[key] = v
             w["migrant"] = self._checked(self.workers, r, W["migrant"])
             w["platform"] = self._checked(self.workers, r, W["platform"])
+            if self._checked(self.workers, r, W["pension"]):
+                w["pension"] = True
             if r < len(old):  # keep fields this form does not show
                 for k in ("ethnicity", "bank_account", "representative"):
                     if k in old[r]:
@@ -518,6 +533,8 @@ class RegistrationForm(QDialog):
                 claims.append(c)
         rec = {"source": self.source.currentData(), "application": app, "workers": workers, "employer": employer,
                "dispute_types": types, "claims": claims}
+        if self.common_claim.isChecked():
+            rec["common_claim"] = True
         if self.facts.toPlainText().strip():
             rec["facts"] = self.facts.toPlainText().strip()
         return rec
@@ -533,7 +550,8 @@ class RegistrationForm(QDialog):
         self.workers.setRowCount(0)
         for w in case.get("workers") or []:
             self.add_worker(w.get("name", ""), w.get("id_number", ""), w.get("phone", ""), w.get("address", ""),
-                            bool(w.get("migrant")), bool(w.get("platform")))
+                            bool(w.get("migrant")), bool(w.get("platform")), bool(w.get("pension")))
+        self.common_claim.setChecked(case.get("common_claim") is True)
         e = case.get("employer") or {}
         self.employer_name.setText(e.get("name", ""))
         self.credit_code.setText(e.get("credit_code", ""))
@@ -557,6 +575,7 @@ class RegistrationForm(QDialog):
         if self.case:
             raw = {**cases.record_only(self.case), **raw}
         _rec, problems = cases.check_record(raw, cal=cases.calendar_for(self.session.db))
+        self._warnings = [(path, msg) for path, _code, msg in problems.warnings]
         return problems.items
 
     def _label_for(self, path: str) -> tuple[str, str]:
@@ -590,13 +609,14 @@ class RegistrationForm(QDialog):
         items = self.problems()
         messages: dict[str, list[str]] = {}
         bad_cells: set[tuple[str, int, int]] = set()
-        for path, msg in items:
+        # warnings beside their field too, marked 提示: they do not stop saving, and saving acknowledges them
+        for path, msg in items + [(path, "提示：" + msg) for path, msg in self._warnings]:
             if not self._shown(path, everything):
                 continue
             key, prefix = self._label_for(path)
             messages.setdefault(key, []).append(prefix + msg)
             m = re.match(r"(workers|claims)\[(\d+)\]\.(\w+)", path)
-            if m:
+            if m and not msg.startswith("提示："):
                 cols = WORKER_COLS if m.group(1) == "workers" else CLAIM_COLS
                 col = dict((k, i) for i, (k, _) in enumerate(cols)).get(m.group(3))
                 if col is not None:
