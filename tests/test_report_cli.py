@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
 
 import openpyxl
@@ -11,7 +12,8 @@ import pytest
 
 from desktop import accounts, cases, cli, db as dbm, demo
 from desktop.stats import outputs, report as rpt
-from desktop.stats.layout import flat_rows
+from desktop.codes import DISPUTE_TYPES
+from desktop.stats.layout import BLOCKS, flat_rows
 
 
 @pytest.fixture(scope="module")
@@ -91,8 +93,12 @@ def test_xlsx_holds_the_same_numbers_as_the_json(demo_file, tmp_path, capsys):
     wb = openpyxl.load_workbook(xl)
     assert wb.sheetnames[:3] == ["统计报表", "按争议类型", "按调解员"] and "争议排查" in wb.sheetnames
     ws = wb["统计报表"]
-    assert data["org"] in ws["A2"].value and "A1:C1" in [str(r) for r in ws.merged_cells.ranges]
-    cells = {ws.cell(r, 2).value: ws.cell(r, 3) for r in range(1, ws.max_row + 1) if ws.cell(r, 2).value}
+    assert data["org"] in ws["A2"].value and "A1:B1" in [str(r) for r in ws.merged_cells.ranges]
+    # issue 14 item 8: Chinese only (no column of English keys), the value beside its label
+    label_key = {label: key for _block, items in BLOCKS for key, label, _kind in items}
+    assert len(label_key) == sum(len(items) for _b, items in BLOCKS)  # labels are unique
+    cells = {label_key[ws.cell(r, 1).value]: ws.cell(r, 2) for r in range(1, ws.max_row + 1)
+             if ws.cell(r, 1).value in label_key}
     checked = 0
     for key, _block, _label, value in flat_rows(data):
         if key not in cells:
@@ -108,12 +114,17 @@ def test_xlsx_holds_the_same_numbers_as_the_json(demo_file, tmp_path, capsys):
             assert cell.value == value, key
         checked += 1
     assert checked >= 30
-    texts = [ws.cell(r, 1).value or "" for r in range(1, ws.max_row + 1)]
-    assert sum("调解成功率 =" in t for t in texts) >= 3  # the formula under the tables
+    texts = [str(c.value) for row in ws.iter_rows() for c in row if c.value is not None]
+    assert sum("调解成功率 =" in t for t in texts) == 1  # the formula once, under the table
+    assert not any(re.search(r"[A-Za-z_]{3,}", t) for t in texts), [t for t in texts if re.search(r"[A-Za-z_]{3,}", t)]
+    assert any("单位负责人" in t and "填表人" in t and "报出日期" in t and "盖章" in t for t in texts)
+    assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToHeight == 1
     wt = wb["按争议类型"]
-    by_type = {wt.cell(r, 1).value: [wt.cell(r, c).value for c in (3, 4, 5)] for r in range(4, wt.max_row + 1)
-               if wt.cell(r, 1).value in data["by_type"]}
+    names = {v: k for k, v in DISPUTE_TYPES.items()}
+    by_type = {names[wt.cell(r, 1).value]: [wt.cell(r, c).value for c in (2, 3, 4)] for r in range(4, wt.max_row + 1)
+               if wt.cell(r, 1).value in names}
     assert by_type == {k: [v["accepted"], v["closed"], v["agreed"]] for k, v in data["by_type"].items()}
+    assert any("按申请时列在第一位的争议类型统计" in str(c.value) for row in wt.iter_rows() for c in row)
 
 
 def test_csv_round_trip(demo_file, tmp_path, capsys):

@@ -79,7 +79,32 @@ def flat_rows(report: dict) -> list[tuple[str, str, str, object]]:
 
 
 def formula_line(report: dict) -> str:
-    return f"注：{report.get('formula_text') or fm.text(report['formula'])}。{fm.ON_TIME_TEXT}。口径名称：{report['formula']}"
+    """The note printed once under a table: Chinese only (the formula's code name stays in json and csv)."""
+    return f"注：{report.get('formula_text') or fm.text(report['formula'])}。{fm.ON_TIME_TEXT}。"
+
+
+# The line a township signs and seals under the table it submits (issue 14 item 8).
+SIGNATURE_LINE = "单位负责人：　　　　填表人：　　　　联系电话：　　　　　报出日期：　　年　月　日　（盖章）"
+
+# The ministry's MA1 form breaks a hub's figures down by kind of organisation (issue 14 item 8).
+MA1_KINDS: list[tuple[str, str, tuple[str, ...]]] = [
+    ("enterprise", "企业劳动争议调解委员会", ("enterprise",)),
+    ("township", "乡镇（街道）劳动人事争议调解组织", ("township", "subdistrict")),
+    ("public", "事业单位劳动人事争议调解组织", ("public_institution", "institution")),
+    ("arbitration", "仲裁院调解中心（仲裁前置调解）", ("arbitration_center", "arbitration")),
+    ("other", "其他调解组织", ()),
+]
+
+
+def ma1_kind(code: str | None) -> str:
+    for key, _label, codes in MA1_KINDS:
+        if code in codes:
+            return key
+    return "other"
+
+
+FIRST_TYPE_NOTE = "一案涉及多种争议类型的，按申请时列在第一位的争议类型统计一次。"
+CLOSED_SUM_NOTE = "调解结案数 ＝ 调解成功 ＋ 撤回（含自行和解）＋ 调解不成（含终止调解、逾期未达成协议）。"
 
 
 def display(value, kind: str) -> str:

@@ -15,7 +15,10 @@ from pathlib import Path
 from desktop.codes import DISPUTE_TYPES, OUTCOMES
 from desktop.security.cells import csv_row, csv_value, inert_workbook
 from desktop.stats import formula as fm
-from desktop.stats.layout import BLOCKS, TITLE, display, flat_rows, formula_line, get, type_rows
+from desktop.stats.layout import (
+    BLOCKS, CLOSED_SUM_NOTE, FIRST_TYPE_NOTE, MA1_KINDS, SIGNATURE_LINE, TITLE, display, flat_rows, formula_line, get,
+    ma1_kind, type_rows,
+)
 
 CSV_HEADER = ["key", "板块", "项目", "数值"]
 
@@ -95,16 +98,17 @@ def write_xlsx(report: dict, path, *, screening: dict | None = None, monthly: li
         sheet.row_dimensions[1].height = 30
         sheet.merge_cells(start_row=2, start_column=1, end_row=2, end_column=width)
         c = sheet.cell(2, 1, sub)
-        c.font = normal
+        c.font = Font(name="宋体", size=10)
         c.alignment = center
+        sheet.row_dimensions[2].height = 30
         return 3
 
     def note(sheet, row: int, width: int, text: str) -> int:
         sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=width)
         c = sheet.cell(row, 1, text)
-        c.font = Font(name="宋体", size=9, italic=True)
+        c.font = Font(name="宋体", size=9)
         c.alignment = wrap
-        sheet.row_dimensions[row].height = 30
+        sheet.row_dimensions[row].height = 13 * -(-len(text) // 50) + 4  # room for the wrapped lines
         return row + 2
 
     def header(sheet, row: int, cols: list[str]) -> int:
@@ -130,58 +134,75 @@ def write_xlsx(report: dict, path, *, screening: dict | None = None, monthly: li
             c.number_format = "0"
         return c
 
+    def sign(sheet, row: int, width: int) -> int:
+        """负责人 / 填表人 / 报出日期 / 盖章: the line a submitted table is signed on."""
+        sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=width)
+        c = sheet.cell(row, 1, SIGNATURE_LINE)
+        c.font = normal
+        c.alignment = Alignment(wrap_text=True, vertical="center")
+        sheet.row_dimensions[row].height = 36
+        return row + 1
+
+    def one_page(sheet, orientation: str = "portrait") -> None:
+        """Each table prints as one A4 page (fit to page switched on, as LibreOffice and Excel read it)."""
+        sheet.sheet_properties.pageSetUpPr.fitToPage = True
+        sheet.page_setup.fitToWidth = 1
+        sheet.page_setup.fitToHeight = 1
+        sheet.page_setup.orientation = orientation
+        sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+        sheet.print_options.horizontalCentered = True
+        sheet.page_margins.left = sheet.page_margins.right = 0.5
+        sheet.page_margins.top = sheet.page_margins.bottom = 0.6
+
     sub = f"填报单位：{report['org']}　　统计期间：{report['period']}（{report['period_start']} 至 {report['period_end']}）"
     if report.get("demo"):
         sub += "　　【演示数据】"
-    r = title(ws, TITLE, 3, sub)
+    r = title(ws, TITLE, 2, sub)
     fline = formula_line(report)
+    r = header(ws, r, ["项目", "数值"])
     for block, items in BLOCKS:
-        ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=3)
+        ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=2)
         c = ws.cell(r, 1, block)
-        c.font, c.fill = bold, head_fill
+        c.font, c.fill, c.border = bold, head_fill, box
+        ws.cell(r, 2).border = box
         r += 1
         for key, label, kind in items:
             ws.cell(r, 1, label).border = box
             ws.cell(r, 1).font = normal
-            ws.cell(r, 2, key).font = Font(name="Consolas", size=8, color="808080")
-            ws.cell(r, 2).border = box
             value = get(report, key)
             if kind == "t":
                 value = Decimal(str(value))
-                c = put(ws, r, 3, value, "n")
+                c = put(ws, r, 2, value, "n")
                 c.number_format = "0.00%"
             else:
-                put(ws, r, 3, value, kind)
+                put(ws, r, 2, value, kind)
             r += 1
-        if block.startswith(("四", "七")):
-            r = note(ws, r, 3, fline)
-    r = note(ws, r + 1, 3, fline)
     checks = report.get("checks", {})
-    ws.cell(r, 1, f"核对：上期未结 {report['carried_over']} ＋ 当期受理 {report['accepted']} － 当期结案 "
-                  f"{report['closed']} ＝ 期末未结 {report['pending_end']}；直接统计 {checks.get('pending_direct')}，"
-                  f"{'相符' if checks.get('reconciled') else '不相符！'}").font = normal
-    for col, width in ((1, 52), (2, 30), (3, 18)):
+    r = note(ws, r + 1, 2, fline + CLOSED_SUM_NOTE)
+    ws.merge_cells(start_row=r - 1, start_column=1, end_row=r - 1, end_column=2)
+    ws.cell(r - 1, 1, f"核对：上期未结 {report['carried_over']} ＋ 当期受理 {report['accepted']} － 当期结案 "
+                      f"{report['closed']} ＝ 期末未结 {report['pending_end']}；直接统计 {checks.get('pending_direct')}，"
+                      f"{'相符' if checks.get('reconciled') else '不相符！'}").font = Font(name="宋体", size=9)
+    sign(ws, r + 1, 2)
+    for col, width in ((1, 60), (2, 18)):
         ws.column_dimensions[get_column_letter(col)].width = width
-    ws.freeze_panes = "A4"
-    ws.print_options.horizontalCentered = True
-    ws.page_setup.orientation = "portrait"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
+    one_page(ws)
 
     # by type
     wt = wb.create_sheet("按争议类型")
-    r = title(wt, f"{TITLE}（按争议类型）", 5, sub)
-    r = header(wt, r, ["代码", "争议类型", "受理", "结案", "调解成功"])
+    r = title(wt, f"{TITLE}（按争议类型）", 4, sub)
+    r = header(wt, r, ["争议类型", "受理", "结案", "调解成功"])
     for code, name in type_rows(report):
         t = report["by_type"][code]
-        for i, v in enumerate([code, name], start=1):
-            put(wt, r, i, v, "t")
-        for i, f in enumerate(("accepted", "closed", "agreed"), start=3):
+        put(wt, r, 1, name, "t")
+        for i, f in enumerate(("accepted", "closed", "agreed"), start=2):
             put(wt, r, i, t[f])
         r += 1
-    r = note(wt, r + 1, 5, fline)
-    for col, width in ((1, 10), (2, 36), (3, 10), (4, 10), (5, 10)):
+    r = note(wt, r + 1, 4, FIRST_TYPE_NOTE + fline)
+    sign(wt, r, 4)
+    for col, width in ((1, 40), (2, 12), (3, 12), (4, 12)):
         wt.column_dimensions[get_column_letter(col)].width = width
+    one_page(wt)
 
     # by mediator
     wm = wb.create_sheet("按调解员")
@@ -194,9 +215,11 @@ def write_xlsx(report: dict, path, *, screening: dict | None = None, monthly: li
         c = put(wm, r, 4, None if m["avg_days_to_close"] is None else Decimal(repr(m["avg_days_to_close"])))
         c.number_format = "0.0"
         r += 1
-    r = note(wm, r + 1, 4, "按调解员统计：案件计入承办（首席）调解员和参与调解员，记录人不计；" + fline)
+    r = note(wm, r + 1, 4, "按调解员统计：案件计入承办（首席）调解员和参与调解员，记录人不计。")
+    sign(wm, r, 4)
     for col, width in ((1, 16), (2, 10), (3, 10), (4, 14)):
         wm.column_dimensions[get_column_letter(col)].width = width
+    one_page(wm)
 
     if screening is not None:
         wsx = wb.create_sheet("争议排查")
@@ -217,8 +240,10 @@ def write_xlsx(report: dict, path, *, screening: dict | None = None, monthly: li
             put(wsx, r, 2, v["cases"])
             put(wsx, r, 3, v["employers"])
             r += 1
+        sign(wsx, r + 1, 7)
         for col, width in ((1, 40), (2, 18), (3, 10), (4, 10), (5, 10), (6, 10), (7, 36)):
             wsx.column_dimensions[get_column_letter(col)].width = width
+        one_page(wsx, "landscape")
 
     if monthly:
         wmo = wb.create_sheet("月度")
@@ -230,14 +255,16 @@ def write_xlsx(report: dict, path, *, screening: dict | None = None, monthly: li
                 put(wmo, r, i, m[f])
             put(wmo, r, 6, m["success_rate"], "r")
             r += 1
-        note(wmo, r + 1, 6, fline)
+        r = note(wmo, r + 1, 6, "月度调解成功率口径同统计报表。")
+        sign(wmo, r, 6)
         for col in range(1, 7):
             wmo.column_dimensions[get_column_letter(col)].width = 12
+        one_page(wmo)
 
     if report.get("stations"):
         wst = wb.create_sheet("各站点")
-        r = title(wst, f"{TITLE}（各站点）", 10, sub + "　　" + report["completeness"]["text"])
-        cols = ["站点", "组织", "上期未结", "受理", "结案", "调解成功", "期末未结", "调解成功率", "涉案金额", "指纹"]
+        r = title(wst, f"{TITLE}（各站点）", 9, sub + "　　" + report["completeness"]["text"])
+        cols = ["站点", "组织", "上期未结", "受理", "结案", "调解成功", "期末未结", "调解成功率", "涉案金额"]
         r = header(wst, r, cols)
         for sid, rep in report["stations"].items():
             put(wst, r, 1, sid, "t")
@@ -248,15 +275,83 @@ def write_xlsx(report: dict, path, *, screening: dict | None = None, monthly: li
             put(wst, r, 7, rep["pending_end"])
             put(wst, r, 8, rep["success_rate"], "r")
             put(wst, r, 9, rep["amount_claimed"], "m")
-            put(wst, r, 10, rep.get("fingerprint", "")[:16], "t")
             r += 1
-        note(wst, r + 1, 10, fline)
-        for col, width in ((1, 14), (2, 34), (10, 20)):
+        r = note(wst, r + 1, 9, "调解成功率口径同统计报表。")
+        sign(wst, r, 9)
+        for col, width in ((1, 14), (2, 34)):
             wst.column_dimensions[get_column_letter(col)].width = width
+        one_page(wst, "landscape")
+        by_kind_sheet(wb, report, sub, title, header, put, note, sign, one_page)
     wb.properties.title = f"{TITLE} {report['org']} {report['period']}"
     wb.properties.creator = "调解工作台 MediationDesk"
     inert_workbook(wb)  # names from stations and forms are text, never live formulas
     wb.save(path)
+
+
+def ma1_table(report: dict) -> dict:
+    """A hub's figures by kind of organisation (the ministry's MA1 form): for each kind, by dispute type the cases
+    accepted, closed and agreed, and the closing split. Built from the stations' own reports."""
+    kinds = {key: {"by_type": {}, "accepted": 0, "closed": 0, "agreed": 0, "withdrawn": 0, "failed": 0}
+             for key, _label, _codes in MA1_KINDS}
+    for rep in (report.get("stations") or {}).values():
+        k = kinds[ma1_kind(rep.get("org_kind"))]
+        for code, t in rep["by_type"].items():
+            row = k["by_type"].setdefault(code, {"accepted": 0, "closed": 0, "agreed": 0})
+            for f in ("accepted", "closed", "agreed"):
+                row[f] += t[f]
+        out = rep["closed_by_outcome"]
+        k["accepted"] += rep["accepted"]
+        k["closed"] += rep["closed"]
+        k["agreed"] += out.get("agreed", 0)
+        k["withdrawn"] += out.get("withdrawn", 0)
+        k["failed"] += out.get("failed", 0) + out.get("terminated", 0) + out.get("expired", 0)
+    return kinds
+
+
+def by_kind_sheet(wb, report, sub, title, header, put, note, sign, one_page) -> None:
+    from openpyxl.utils import get_column_letter
+
+    kinds = ma1_table(report)
+    ws = wb.create_sheet("按组织类型")
+    width = 1 + 3 * len(MA1_KINDS)
+    r = title(ws, f"{TITLE}（按调解组织类型）", width, sub)
+    top = ["争议类型"]
+    for _key, label, _codes in MA1_KINDS:
+        top += [label, "", ""]
+    r0 = r
+    r = header(ws, r, top)
+    for i in range(len(MA1_KINDS)):
+        ws.merge_cells(start_row=r0, start_column=2 + 3 * i, end_row=r0, end_column=4 + 3 * i)
+    r = header(ws, r, [""] + ["受理", "调解结案", "调解成功"] * len(MA1_KINDS))
+    ws.merge_cells(start_row=r0, start_column=1, end_row=r0 + 1, end_column=1)
+    codes = [c for c, _ in type_rows(report)]
+    from desktop.codes import DISPUTE_TYPES
+
+    for code in codes:
+        put(ws, r, 1, DISPUTE_TYPES.get(code, code), "t")
+        for i, (key, _label, _c) in enumerate(MA1_KINDS):
+            t = kinds[key]["by_type"].get(code, {"accepted": 0, "closed": 0, "agreed": 0})
+            for j, f in enumerate(("accepted", "closed", "agreed")):
+                put(ws, r, 2 + 3 * i + j, t[f])
+        r += 1
+    put(ws, r, 1, "合计", "t")
+    for i, (key, _label, _c) in enumerate(MA1_KINDS):
+        for j, f in enumerate(("accepted", "closed", "agreed")):
+            put(ws, r, 2 + 3 * i + j, kinds[key][f])
+    r += 2
+    r = header(ws, r, ["调解结案构成"] + [label for _k, label, _c in MA1_KINDS])
+    for f, label in (("closed", "调解结案数"), ("agreed", "　调解成功"), ("withdrawn", "　撤回（含自行和解）"),
+                     ("failed", "　调解不成（含终止、逾期）")):
+        put(ws, r, 1, label, "t")
+        for i, (key, _l, _c) in enumerate(MA1_KINDS):
+            put(ws, r, 2 + i, kinds[key][f])
+        r += 1
+    r = note(ws, r + 1, width, CLOSED_SUM_NOTE + FIRST_TYPE_NOTE + "组织类型按各站点组织信息中的类型归类。")
+    sign(ws, r, width)
+    ws.column_dimensions["A"].width = 26
+    for col in range(2, width + 1):
+        ws.column_dimensions[get_column_letter(col)].width = 9
+    one_page(ws, "landscape")
 
 
 # --- pdf ---------------------------------------------------------------------------------------------------
@@ -345,18 +440,19 @@ def write_pdf(report: dict, path, *, screening: dict | None = None) -> None:
         f"核对：上期未结 {report['carried_over']} ＋ 当期受理 {report['accepted']} － 当期结案 {report['closed']} ＝ "
         f"期末未结 {report['pending_end']}；直接统计 {checks.get('pending_direct')}，"
         f"{'相符' if checks.get('reconciled') else '不相符'}。", st_note))
+    story += [Spacer(1, 4 * mm), Paragraph(SIGNATURE_LINE, st_cell)]
 
     story += [Spacer(1, 6 * mm), Paragraph("按争议类型", st_block), Spacer(1, 2 * mm)]
     data = [["争议类型", "受理", "结案", "调解成功"]]
     for code, name in type_rows(report):
         tt = report["by_type"][code]
-        data.append([Paragraph(f"{name}（{code}）", st_cell), tt["accepted"], tt["closed"], tt["agreed"]])
-    story += [grid(data, [100 * mm, 23 * mm, 23 * mm, 24 * mm]), Spacer(1, 2 * mm), Paragraph(fline, st_note)]
+        data.append([Paragraph(name, st_cell), tt["accepted"], tt["closed"], tt["agreed"]])
+    story += [grid(data, [100 * mm, 23 * mm, 23 * mm, 24 * mm]), Spacer(1, 2 * mm), Paragraph(FIRST_TYPE_NOTE, st_note)]
 
     story += [Spacer(1, 6 * mm), Paragraph("按结案方式", st_block), Spacer(1, 2 * mm)]
     data = [["结案方式", "件数"]] + [[OUTCOMES[k], report["closed_by_outcome"].get(k, 0)] for k in OUTCOMES]
     data.append(["合计", report["closed"]])
-    story += [grid(data, [130 * mm, 40 * mm]), Spacer(1, 2 * mm), Paragraph(fline, st_note)]
+    story += [grid(data, [130 * mm, 40 * mm]), Spacer(1, 2 * mm), Paragraph(CLOSED_SUM_NOTE, st_note)]
 
     if report["by_mediator"]:
         story += [Spacer(1, 6 * mm), Paragraph("按调解员", st_block), Spacer(1, 2 * mm)]
@@ -365,7 +461,7 @@ def write_pdf(report: dict, path, *, screening: dict | None = None) -> None:
             avg = m["avg_days_to_close"]
             data.append([name, m["closed"], m["agreed"], "—" if avg is None else f"{avg:.1f}"])
         story += [grid(data, [50 * mm, 40 * mm, 40 * mm, 40 * mm]), Spacer(1, 2 * mm),
-                  Paragraph("案件计入首席调解员和参与调解员，记录人不计。" + fline, st_note)]
+                  Paragraph("案件计入首席调解员和参与调解员，记录人不计。", st_note)]
 
     if screening is not None and screening["repeat_employers"]:
         story += [Spacer(1, 6 * mm), Paragraph("争议排查预警（重复发生争议的用人单位）", st_block), Spacer(1, 2 * mm)]
@@ -384,7 +480,7 @@ def write_pdf(report: dict, path, *, screening: dict | None = None) -> None:
             data.append([sid, Paragraph(rep["org"], st_cell), rep["accepted"], rep["closed"], rep["pending_end"],
                          fm.percent(rep["success_rate"])])
         story += [grid(data, [26 * mm, 64 * mm, 18 * mm, 18 * mm, 20 * mm, 24 * mm]), Spacer(1, 2 * mm),
-                  Paragraph(report["completeness"]["text"] + "。" + fline, st_note)]
+                  Paragraph(report["completeness"]["text"] + "。", st_note)]
 
     def page(canvas, doc):
         canvas.saveState()

@@ -394,6 +394,8 @@ def hub_report(db, period: str | Period) -> dict:
     total = period_report(db, p, stations=expected)
     for sid, rep in per_station.items():
         rep["fingerprint"] = fingerprint(rep)
+        # the kind of organisation, for the MA1 breakdown; added after the fingerprint, which stations compute too
+        rep["org_kind"] = station_profile(db, sid).get("kind") or ""
     reporting = [sid for sid in expected if sid in per_station]
     nil = [sid for sid, rep in per_station.items() if not any(rep[k] for k in ("received", "accepted", "declined",
                                                                                 "closed", "carried_over"))]
