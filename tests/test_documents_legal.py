@@ -119,3 +119,60 @@ def test_extension_is_its_own_record_per_extension(tmp_path):
     assert r.pages == 2 and t.count("延长调解期限确认书") == 2
     assert "调解期限至2026年10月26日届满。因双方需核对工资台账" in t
     assert "调解期限至2026年11月3日届满。因等待社保核算" in t and "延长至2026年11月10日届满" in t
+
+
+# ---------------------------------------------------------------- issue 14 item 4: collective agreements
+
+def _collective(n=12, *, per_worker=True, reps=(0, 1, 2)):
+    from tests.test_documents import collective_case
+
+    case = collective_case(n)
+    for i in reps:
+        case["workers"][i]["representative"] = True
+    if per_worker:
+        case["agreement"]["items"] = [
+            {"category": "wage_arrears", "text": "向申请人支付2026年8月至9月工资", "amount": f"{5000 + 100 * i}.00",
+             "due_date": "2026-11-15", "worker": i} for i in range(n)
+        ] + [{"category": "other", "text": "为申请人出具工资清单", "due_date": "2026-10-31"}]
+    return case
+
+
+def test_collective_agreement_names_each_workers_money_in_a_schedule(tmp_path):
+    case = _collective()
+    out = tmp_path / "c.pdf"
+    r = render_document("agreement", case, org(), out, today=TODAY)
+    pages = pdftext(out).split("\f")
+    text = flat("".join(pages))
+    assert "附表：申请人个人款项明细表" in text
+    for i, w in enumerate(case["workers"]):
+        amount = f"{5000 + 100 * i:,}.00"
+        assert re.search(re.escape(w["name"]) + r".{0,40}" + re.escape(amount), text), (w["name"], amount)
+    assert "合计人民币" in text and "分别向附表所列各申请人支付" in text
+    assert "该申请人可以就本人款项依法申请仲裁，也可以持本协议书依法向人民法院申请支付令" in text
+    # the representatives sign the agreement for the group, every worker signs his own row
+    assert all(f"代表人{w['name']}（签名捺印）" in text for w in case["workers"][:3]) and "申请人代表人由全体申请人推举" in text
+    assert "本人签名（捺印）" in text
+    # no signature page without body text: every page before the schedule has running text
+    schedule_page = next(i for i, p in enumerate(pages) if "附表" in flat(p))
+    for p in pages[:schedule_page]:
+        assert "。" in p, p[:80]
+    assert r.pages == len([p for p in pages if p.strip()])
+
+
+def test_collective_without_representatives_every_worker_signs_the_schedule(tmp_path):
+    case = _collective(reps=())
+    out = tmp_path / "c.pdf"
+    render_document("agreement", case, org(), out, today=TODAY)
+    text = flat(pdftext(out))
+    assert "申请人（在附表中逐一签名）" in text and "申请人代表人" not in text
+
+
+def test_collective_lump_sum_gets_a_schedule_to_fill_and_a_single_case_none(tmp_path):
+    case = _collective(per_worker=False)
+    out = tmp_path / "c.pdf"
+    render_document("agreement", case, org(), out, today=TODAY)
+    text = flat(pdftext(out))
+    assert "附表：申请人个人款项明细表" in text and "金额为空的，由调解员会同双方当事人当场填写" in text
+    out2 = tmp_path / "s.pdf"
+    render_document("agreement", agreed_case(), org(), out2, today=TODAY)
+    assert "附表" not in flat(pdftext(out2))

@@ -140,6 +140,11 @@ FIELDS: dict[str, str] = {
     "waiver": T_TEXT,
     "agreement_total": T_MONEY,
     "payment_order_items": T_TEXT,
+    "has_schedule": T_BOOL,
+    "schedule_total": T_MONEY,
+    "schedule_due": T_DATE,
+    "has_representatives": T_BOOL,
+    "sign_individually": T_BOOL,
     "has_payment_order_items": T_BOOL,
     "payment_order_relevant": T_BOOL,
     "review_available": T_BOOL,
@@ -182,10 +187,14 @@ COLLECTIONS: dict[str, dict[str, str]] = {
     "sessions": {"no": T_INT, "held_at": T_DATETIME, "ended_at": T_DATETIME, "place": T_TEXT, "attendees": T_TEXT,
                  "record": T_TEXT, "recorder": T_TEXT, "result": T_TEXT, "mediator_names": T_TEXT},
     "extensions": {"no": T_INT, "agreed_at": T_DATE, "until": T_DATE, "reason": T_TEXT, "previous": T_DEADLINE},
-    "agreement_items": {"no": T_INT, "text": T_TEXT, "action": T_TEXT, "amount": T_MONEY, "due_date": T_DATE, "method": T_TEXT,
+    "agreement_items": {"no": T_INT, "text": T_TEXT, "action": T_TEXT, "worker": T_TEXT, "amount": T_MONEY, "due_date": T_DATE, "method": T_TEXT,
                         "category": T_TEXT, "obligor": T_TEXT, "obligee": T_TEXT, "payment_order": T_BOOL,
                         "paid_amount": T_MONEY, "paid_at": T_DATE, "performance": T_TEXT},
     "performance": {"no": T_INT, "item_no": T_INT, "paid_at": T_DATE, "amount": T_MONEY, "note": T_TEXT},
+    # issue 14 item 4: a collective agreement's schedule, one row per worker with his own money
+    "schedule": {"no": T_INT, "name": T_TEXT, "id_number": T_TEXT, "amount": T_MONEY, "due_date": T_DATE,
+                 "items": T_TEXT},
+    "representatives": {"no": T_INT, "name": T_TEXT},
     "followups": {"no": T_INT, "at": T_DATE, "method": T_TEXT, "person": T_TEXT, "note": T_TEXT, "result": T_TEXT},
     "services": {"no": T_INT, "doc_title": T_TEXT, "recipient": T_TEXT, "address": T_TEXT, "phone": T_TEXT},
     "documents": {"no": T_INT, "title": T_TEXT, "pages": T_INT, "page_range": T_TEXT, "remarks": T_TEXT},
@@ -533,12 +542,19 @@ def build_context(case: dict, org: dict, *, today: _dt.date, common: dict, media
             po_numbers.append(i + 1)
         # the payer is written once, whether or not the clerk typed it in front of the item
         who, action = item_action(_s(it.get("text")) or "", obligor, party_words)
-        items.append({"no": i + 1, "text": _s(it.get("text")), "action": _s(action),
+        wi = it.get("worker")
+        owed_to = worker_parties[wi]["name"] if isinstance(wi, int) and 0 <= wi < len(worker_parties) else None
+        items.append({"no": i + 1, "text": _s(it.get("text")), "action": _s(action), "worker": owed_to,
                       "amount": amt, "due_date": parse_date(it.get("due_date")),
                       "method": _s(it.get("method")), "category": ITEM_CATEGORIES.get(cat, cat), "obligor": who,
                       "obligee": obligee, "payment_order": po,
                       "paid_amount": Money(paid) if paid_entries else None, "paid_at": paid_at, "performance": status})
-    ctx["agreement_items"] = items
+    # items owed to one worker go to the schedule; the body keeps the others
+    ctx["agreement_items"] = [it for it in items if not it["worker"]]
+    for k, it in enumerate(ctx["agreement_items"]):
+        it["no"] = k + 1  # numbered as the agreement prints them
+    po_numbers = [it["no"] for it in ctx["agreement_items"] if it["payment_order"]]
+    _schedule(ctx, items, worker_parties, workers)
     ctx["agreement_total"] = Money(a_total) if a_any else None
     ctx["has_payment_order_items"] = bool(po_numbers)
     ctx["payment_order_items"] = _cn_list(po_numbers) if po_numbers else None
@@ -649,6 +665,34 @@ def _org_row(org: dict, ctx: dict, common: dict) -> dict:
         "posted": _yes_no(org.get("posted"), common), "cases_accepted": _s(org.get("cases_accepted")),
         "cases_agreed": _s(org.get("cases_agreed")), "remarks": _s(org.get("remarks")),
     }
+
+
+def _schedule(ctx: dict, items: list[dict], worker_parties: list[dict], workers: list[dict]) -> None:
+    """A collective agreement names each worker's money (LDMAL Art. 16: each can apply for a payment order alone):
+    one schedule row per worker, with the sum of the items owed to him and the latest of their terms. The
+    representatives (LDMAL Art. 7) sign the agreement for the group; every worker signs his own row."""
+    collective = bool(ctx.get("collective")) or len(worker_parties) >= 10
+    rows = []
+    for i, p in enumerate(worker_parties):
+        own = [it for it in items if it["worker"] == p["name"]]
+        amounts = [it["amount"].fen for it in own if it["amount"] is not None]
+        dues = [it["due_date"] for it in own if it["due_date"]]
+        rows.append({"no": i + 1, "name": p["name"], "id_number": p["id_number"],
+                     "amount": Money(sum(amounts)) if amounts else None, "due_date": max(dues) if dues else None,
+                     "items": "；".join(f"{it['action']}" for it in own if it["action"]) or None})
+    per_worker = any(it["worker"] for it in items)
+    ctx["has_schedule"] = bool(worker_parties) and (per_worker or (collective and ctx.get("agreed")))
+    ctx["schedule"] = rows if ctx["has_schedule"] else []
+    total = [r["amount"].fen for r in rows if r["amount"] is not None]
+    ctx["schedule_total"] = Money(sum(total)) if total else None
+    dues = [r["due_date"] for r in rows if r["due_date"]]
+    ctx["schedule_due"] = max(dues) if dues else None
+    reps = [{"no": k + 1, "name": worker_parties[i]["name"]} for k, i in
+            enumerate(i for i, w in enumerate(workers) if w.get("representative"))]
+    ctx["representatives"] = reps
+    ctx["has_representatives"] = bool(reps)
+    # without representatives every applicant signs the agreement itself; with a schedule, each also signs his row
+    ctx["sign_individually"] = not (ctx["has_schedule"] and (reps or collective))
 
 
 def _initial_deadline(case: dict, ctx: dict, prov) -> Deadline | None:

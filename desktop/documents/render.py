@@ -164,8 +164,8 @@ class Builder:
             out.extend(getattr(self, "b_" + b.type)(b, scope))
         # the last text before the signatures or the seal stays with them (no signature page without text)
         for i in range(1, len(out)):
-            if isinstance(out[i], L.Group) and isinstance(out[i - 1], L.TextBlock):
-                out[i - 1].keep_with_next = True
+            if isinstance(out[i], L.Group) and isinstance(out[i - 1], (L.TextBlock, L.Group)):
+                out[i - 1].keep_with_next = True  # the signatures stay with the seal too: no page of a seal alone
         return out
 
     def b_para(self, b: Block, scope):
