@@ -214,7 +214,7 @@ def assert_inside_text_block(path: Path):
 def test_every_template_loads_and_validates():
     templates = load_all()
     assert set(DOCUMENT_NAMES) <= set(templates)
-    assert len(DOCUMENT_NAMES) == 21
+    assert len(DOCUMENT_NAMES) == 22
     for name, tpl in templates.items():
         assert tpl.name == name
         assert tpl.kind in ("narrative", "form", "record")

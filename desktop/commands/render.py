@@ -23,7 +23,7 @@ CASE_DOCUMENTS = (
     "application", "oral-record", "registration", "acceptance-notice", "respondent-notice", "decline-notice",
     "rights-notice", "power-of-attorney", "session-record", "agreement", "extension-record", "failure-notice",
     "service-proof", "followup-record", "review-application", "dossier-cover", "dossier-index", "dossier",
-    "termination-record", "nonperformance-record", "dossier-note",
+    "termination-record", "nonperformance-record", "dossier-note", "major-dispute-report",
 )
 ROSTER_DOCUMENTS = ("roster", "jilin-org", "jilin-mediators")
 

@@ -140,6 +140,9 @@ FIELDS: dict[str, str] = {
     "waiver": T_TEXT,
     "agreement_total": T_MONEY,
     "payment_order_items": T_TEXT,
+    "grade": T_TEXT,
+    "grade_reason": T_TEXT,
+    "grade_major": T_BOOL,
     "has_schedule": T_BOOL,
     "schedule_total": T_MONEY,
     "schedule_due": T_DATE,
@@ -420,6 +423,8 @@ def build_context(case: dict, org: dict, *, today: _dt.date, common: dict, media
         claims.append({"no": i + 1, "text": _s(c.get("text")), "amount": amt})
     ctx["claims"] = claims
     ctx["claims_total"] = Money(total) if any_amount else None
+    ctx["grade"], ctx["grade_reason"] = grade_case(n_workers, total if any_amount else 0, len(types), case.get("major"))
+    ctx["grade_major"] = ctx["grade"] == GRADES["major"]
     ctx["facts"] = _s(case.get("facts"))
     ctx["respondent_reply"] = _s(case.get("respondent_reply"))
     ctx["evidence"] = [{"no": i + 1, "name": _s(e.get("name")), "source": _s(e.get("source")),
@@ -665,6 +670,26 @@ def _org_row(org: dict, ctx: dict, common: dict) -> dict:
         "posted": _yes_no(org.get("posted"), common), "cases_accepted": _s(org.get("cases_accepted")),
         "cases_agreed": _s(org.get("cases_agreed")), "remarks": _s(org.get("remarks")),
     }
+
+
+# DB3305/T 212-2021: cases are graded 简易 / 一般 / 重大 (issue 14 item 10).
+GRADES = {"simple": "简易", "ordinary": "一般", "major": "重大"}
+MAJOR_WORKERS = 10  # a collective dispute (LDMAL Art. 7)
+MAJOR_AMOUNT_FEN = 500_000 * 100
+SIMPLE_AMOUNT_FEN = 20_000 * 100
+
+
+def grade_case(workers: int, amount_fen: int, n_types: int, flagged=None) -> tuple[str, str]:
+    """(grade, the reason printed on the report)."""
+    if flagged:
+        return GRADES["major"], "经调解组织研判可能引发群体性事件或者社会影响较大"
+    if workers >= MAJOR_WORKERS:
+        return GRADES["major"], f"集体争议，涉及劳动者{workers}人（十人以上）"
+    if amount_fen >= MAJOR_AMOUNT_FEN:
+        return GRADES["major"], "涉及金额五十万元以上"
+    if workers <= 1 and amount_fen <= SIMPLE_AMOUNT_FEN and n_types <= 1:
+        return GRADES["simple"], "涉及一名劳动者、单一争议、金额二万元以下"
+    return GRADES["ordinary"], "不属于简易或者重大情形"
 
 
 def _schedule(ctx: dict, items: list[dict], worker_parties: list[dict], workers: list[dict]) -> None:

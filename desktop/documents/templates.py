@@ -36,7 +36,7 @@ DOCUMENT_NAMES = (
     "application", "oral-record", "registration", "acceptance-notice", "respondent-notice", "decline-notice",
     "rights-notice", "power-of-attorney", "session-record", "agreement", "extension-record", "failure-notice",
     "service-proof", "followup-record", "review-application", "dossier-cover", "dossier-index", "roster",
-    "termination-record", "nonperformance-record", "dossier-note",
+    "termination-record", "nonperformance-record", "dossier-note", "major-dispute-report",
 )
 EXTRA_DOCUMENTS = ("jilin-org", "jilin-mediators")
 
