@@ -339,12 +339,12 @@ def by_kind_sheet(wb, report, sub, title, header, put, note, sign, one_page) -> 
         for j, f in enumerate(("accepted", "closed", "agreed")):
             put(ws, r, 2 + 3 * i + j, kinds[key][f])
     r += 2
-    r = header(ws, r, ["调解结案构成"] + [label for _k, label, _c in MA1_KINDS])
-    for f, label in (("closed", "调解结案数"), ("agreed", "　调解成功"), ("withdrawn", "　撤回（含自行和解）"),
-                     ("failed", "　调解不成（含终止、逾期）")):
+    # the closing split, one row per kind: 调解结案数 = 调解成功 + 撤回 + 调解不成
+    r = header(ws, r, ["调解组织类型", "调解结案", "调解成功", "撤回", "调解不成"])
+    for key, label, _c in MA1_KINDS:
         put(ws, r, 1, label, "t")
-        for i, (key, _l, _c) in enumerate(MA1_KINDS):
-            put(ws, r, 2 + i, kinds[key][f])
+        for j, f in enumerate(("closed", "agreed", "withdrawn", "failed")):
+            put(ws, r, 2 + j, kinds[key][f])
         r += 1
     r = note(ws, r + 1, width, CLOSED_SUM_NOTE + FIRST_TYPE_NOTE + "组织类型按各站点组织信息中的类型归类。")
     sign(ws, r, width)
