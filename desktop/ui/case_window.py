@@ -634,6 +634,14 @@ class CaseWindow(QWidget):
         self.capitals.setObjectName("capitals")
         self.capitals.setStyleSheet("color: #0d47a1;")
         g.addWidget(self.capitals)
+        # the item as the agreement will print it: the payer once, whatever the clerk typed (issue 14 item 3)
+        self.item_preview = QLabel()
+        self.item_preview.setObjectName("item_preview")
+        self.item_preview.setWordWrap(True)
+        g.addWidget(self.item_preview)
+        for changed in (self.i_text.textChanged, self.i_amount.textChanged, self.i_method.textChanged,
+                        self.i_due.dateChanged):
+            changed.connect(self._preview_item)
         self.items_total = QLabel()
         g.addWidget(self.items_total)
         v.addWidget(self.agreement_box)
@@ -659,6 +667,26 @@ class CaseWindow(QWidget):
             self.capitals.setText("大写：" + money.to_capitals(money.parse_amount(text.strip())))
         except (validate.FieldError, ValueError) as exc:
             self.capitals.setText(f"金额格式不正确：{exc}")
+
+    def _preview_item(self, *_args) -> None:
+        from desktop import cndate
+        from desktop.documents.wording import item_sentence
+
+        text = self.i_text.text().strip()
+        if not text:
+            self.item_preview.setText("")
+            return
+        try:
+            amount = money.rmb(money.parse_amount(self.i_amount.text().strip())) if self.i_amount.text().strip() else None
+        except (validate.FieldError, ValueError):
+            amount = None
+        due = cndate.arabic_date(_dt.date.fromisoformat(iso_date(self.i_due)))
+        employer = (self.case.get("employer") or {}).get("name")
+        parties = [w.get("name") for w in self.case.get("workers") or []] + [employer]
+        obligor = "申请人" if (self.case.get("application") or {}).get("applicant") == "employer" else "被申请人"
+        self.item_preview.setText("协议中打印为：" + item_sentence(
+            text, obligor=obligor, parties=[p for p in parties if p], amount=amount, due=due,
+            method=self.i_method.text().strip() or None))
 
     def _kind_changed(self) -> None:
         self.agreement_box.setEnabled(self.o_kind.currentData() == "agreed" and self.case["status"] == "mediating")
