@@ -34,6 +34,8 @@ DOCUMENT_LABELS = {
     "agreement": "调解协议书", "extension-record": "延期调解记录", "failure-notice": "调解终止（不成）告知书",
     "service-proof": "送达回证", "followup-record": "回访记录", "review-application": "仲裁审查申请书",
     "dossier-cover": "卷宗封面", "dossier-index": "卷内目录",
+    "termination-record": "终止调解记录", "nonperformance-record": "调解协议未履行记录及告知书",
+    "major-dispute-report": "重大劳动人事争议调处情况呈报表",
 }
 FOLLOWUP_RESULTS = cases.FOLLOWUP_RESULTS
 
@@ -65,6 +67,12 @@ def allowed_documents(case: dict) -> list[str]:
         docs.append("followup-record")
     if status in ("closed", "declined"):
         docs += ["service-proof", "dossier-cover", "dossier-index"]
+    if outcome and outcome != "agreed":
+        docs.append("termination-record")  # EMR Art. 30: the record both parties sign
+    if outcome == "agreed":
+        docs.append("nonperformance-record")  # LDMAL Art. 15: when an item is not performed in its term
+    if case.get("collective") or len(case.get("workers") or []) >= 10:
+        docs.append("major-dispute-report")  # reported upward the day it arrives
     from desktop.documents.states import allowed
 
     # the templates' declared states have the last word (issue 14: no document for a state it does not fit)
