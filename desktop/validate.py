@@ -201,24 +201,42 @@ _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})")
 
 
+# Parsed dates and times by their text: a bundle of thousands of cases repeats the same few hundred
+# days, and every record holds a dozen of them. Only valid values are kept; dates are immutable.
+_PARSED: dict[str, object] = {}
+
+
+def _remember(s: str, value):
+    if len(_PARSED) > 20000:
+        _PARSED.clear()
+    _PARSED[s] = value
+    return value
+
+
 def check_date(value: str) -> datetime.date:
+    hit = _PARSED.get(value) if isinstance(value, str) else None
+    if type(hit) is datetime.date:
+        return hit
     s = (value or "").strip()
     # fromisoformat alone would also accept 20260929 and week dates; the contract wants YYYY-MM-DD.
     if not _DATE.fullmatch(s):
         raise FieldError(f"日期格式应为YYYY-MM-DD（例如2026-09-29），当前为“{s}”")
     try:
-        return datetime.date.fromisoformat(s)
+        return _remember(value, datetime.date.fromisoformat(s))
     except ValueError:
         raise FieldError(f"日期不存在：{s}") from None
 
 
 def check_datetime(value: str) -> datetime.datetime:
+    hit = _PARSED.get(value) if isinstance(value, str) else None
+    if type(hit) is datetime.datetime:
+        return hit
     s = (value or "").strip()
     if not _DATETIME.fullmatch(s):
         raise FieldError(
             f"时间格式应为带时区的ISO 8601格式（例如2026-09-29T10:00:00+08:00），当前为“{s}”"
         )
     try:
-        return datetime.datetime.fromisoformat(s)
+        return _remember(value, datetime.datetime.fromisoformat(s))
     except ValueError:
         raise FieldError(f"时间不存在：{s}") from None

@@ -144,6 +144,8 @@ def warn_minor_worker(ctx: _Ctx, path: str, birth: _dt.date) -> None:
     """LL Art. 15: no one under 16 may be employed. The child's wage claim still arrives: take it,
     warn, and note it for the labour inspectorate."""
     on = ctx.received_date or ctx.today
+    if on.year - birth.year > WORKER_MIN_AGE:
+        return  # the common case, without the exact age
     age = validate.age_on(birth, on)
     if age < WORKER_MIN_AGE:
         ctx.p.warn(path, "minor_worker",
@@ -286,24 +288,28 @@ def _agents(ctx: _Ctx) -> None:
 
 # --- dispute types and claims (LDMAL Art. 2; SPC-I Art. 2) ---------------------------------------
 
-# SPC-I Art. 2: matters that are not labour disputes. Words that name them in a claim or the facts.
-_OUT_OF_SCOPE = (
-    (re.compile(r"社会保险经办机构|社保经办机构|社保局.{0,6}(?:发放|支付|核定)"), "向社会保险经办机构主张社会保险待遇"),
-    (re.compile(r"伤残等级|劳动能力鉴定|职业病诊断"), "对伤残等级鉴定或职业病诊断有异议"),
-    (re.compile(r"家政|保姆|家庭雇佣|雇佣的家庭"), "家庭或个人与家政服务人员之间的纠纷"),
-    (re.compile(r"个体工匠|帮工"), "个体工匠与帮工、学徒之间的纠纷"),
-    (re.compile(r"农村承包经营户"), "农村承包经营户与受雇人之间的纠纷"),
-    (re.compile(r"房改|公有住房转让"), "公有住房转让纠纷"),
-)
+# SPC-I Art. 2: matters that are not labour disputes, and words that name them in a claim or the
+# facts (plain substrings: every import scans every claim, so no regular expression).
+_OUT_OF_SCOPE = {
+    "社会保险经办机构": "向社会保险经办机构主张社会保险待遇", "社保经办机构": "向社会保险经办机构主张社会保险待遇",
+    "伤残等级": "对伤残等级鉴定或职业病诊断有异议", "劳动能力鉴定": "对伤残等级鉴定或职业病诊断有异议",
+    "职业病诊断": "对伤残等级鉴定或职业病诊断有异议",
+    "家政": "家庭或个人与家政服务人员之间的纠纷", "保姆": "家庭或个人与家政服务人员之间的纠纷",
+    "家庭雇佣": "家庭或个人与家政服务人员之间的纠纷",
+    "个体工匠": "个体工匠与帮工、学徒之间的纠纷", "帮工": "个体工匠与帮工、学徒之间的纠纷",
+    "农村承包经营户": "农村承包经营户与受雇人之间的纠纷",
+    "房改": "公有住房转让纠纷", "公有住房转让": "公有住房转让纠纷",
+}
 
 
-def warn_outside_labour_dispute(ctx: _Ctx, path: str, text: str) -> None:
+def warn_outside_labour_dispute(ctx: _Ctx, path: str, text: str) -> bool:
     """SPC-I Art. 2: some claims look like labour disputes but are not; warn before accepting."""
-    for pattern, what in _OUT_OF_SCOPE:
-        if pattern.search(text):
+    for word, what in _OUT_OF_SCOPE.items():
+        if word in text:
             ctx.p.warn(path, "outside_scope", f"请求可能不属于劳动争议调解范围：{what}（最高法劳动争议解释（一）第2条）；"
                                               "受理前请核实，必要时告知当事人向有关部门主张")
-            return
+            return True
+    return False
 
 
 def _claims(ctx: _Ctx) -> None:
@@ -321,6 +327,7 @@ def _claims(ctx: _Ctx) -> None:
             seen.add(t)
     rec["dispute_types"] = [t for t in types if isinstance(t, str)]
     claims = ctx.claims
+    outside = False
     for i, c in enumerate(_list(raw.get("claims"), "claims", p)):
         path = f"claims[{i}]"
         c = _obj(c, path, p)
@@ -328,7 +335,7 @@ def _claims(ctx: _Ctx) -> None:
             continue
         _unknown(c, CLAIM_KEYS, path, p)
         out = {"text": _text(c, "text", path, p, required=True) or ""}
-        warn_outside_labour_dispute(ctx, f"{path}.text", out["text"])
+        outside = warn_outside_labour_dispute(ctx, f"{path}.text", out["text"]) or outside
         fen = _amount(c, "amount", path, p)
         if fen is not None:
             out["amount"] = money.fen_to_text(fen)
@@ -338,7 +345,7 @@ def _claims(ctx: _Ctx) -> None:
         v = _text(raw, key, "", p, max_len=20000)
         if v:
             rec[key] = v
-    if rec.get("facts") and not any(w[1] == "outside_scope" for w in p.warnings):
+    if rec.get("facts") and not outside:
         warn_outside_labour_dispute(ctx, "facts", rec["facts"])
     evidence = []
     for i, e in enumerate(_list(raw.get("evidence"), "evidence", p)):
