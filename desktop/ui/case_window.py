@@ -342,6 +342,9 @@ class CaseWindow(QWidget):
         f.addRow("回避告知", self.recusal_asked)
         self.accept_button = QPushButton("受理")
         self.accept_button.clicked.connect(self._accept)
+        # a message about a missing choice goes as soon as the choice is made
+        self.recusal_asked.toggled.connect(lambda on: on and self._clear_message_about("回避"))
+        self.lead.currentIndexChanged.connect(lambda *_: self.lead.currentData() and self._clear_message_about("首席"))
         f.addRow("", self.accept_button)
         self.decline_code = QComboBox()
         for k, val in DECLINE_REASONS.items():
@@ -422,6 +425,10 @@ class CaseWindow(QWidget):
             self.recusal_mediator.addItem(m["name"], m["name"])
         self.reassign_button.setEnabled(c["status"] == "mediating" and not c.get("archived"))
         self._fill_mediator_choices()
+
+    def _clear_message_about(self, word: str) -> None:
+        if word in self.message.text():
+            self.message.show_message("")
 
     def _team(self) -> list[dict]:
         team = []
