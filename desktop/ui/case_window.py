@@ -245,7 +245,7 @@ class CaseWindow(QWidget):
                      f"法定代表人 {_e(e.get('legal_rep'))}；地址 {_e(e.get('address'))}；电话 {_e(e.get('phone'))}</p>")
         if c.get("agents"):
             parts.append("<h3>委托代理人</h3><ul>" + "".join(
-                f"<li>{_e(a['name'])}（{_e(a['for'])}，{'特别授权' if a.get('authority') == 'special' else '一般授权'}）</li>"
+                f"<li>{_e(a['name'])}（{_e(APPLICANTS.get(a['for'], '当事人'))}，{'特别授权' if a.get('authority') == 'special' else '一般授权'}）</li>"
                 for a in c["agents"]) + "</ul>")
         parts.append("<h3>争议类型</h3><p>" + "、".join(_e(DISPUTE_TYPES.get(t, t)) for t in c["dispute_types"]) + "</p>")
         total = sum(money.parse_amount(x["amount"]) for x in c.get("claims") or [] if x.get("amount"))

@@ -26,6 +26,7 @@ from desktop.ui import ops as opsmod
 from desktop.ui.widgets import ErrorLabel, fill_table, readonly_table
 
 FORMATS = {"xlsx": "Excel/WPS 表格 (*.xlsx)", "csv": "CSV (*.csv)", "json": "JSON (*.json)", "pdf": "PDF (*.pdf)"}
+EXPORT_LABELS = {"xlsx": "Excel表格", "csv": "CSV", "json": "JSON", "pdf": "PDF"}
 ALL_STATIONS = "__all__"
 
 
@@ -171,7 +172,7 @@ class StatsPage(QWidget):
         bar.addWidget(QLabel("导出："))
         self.export_buttons = {}
         for fmt in FORMATS:
-            b = QPushButton(fmt.upper() + "…")
+            b = QPushButton(EXPORT_LABELS.get(fmt, fmt.upper()) + "…")
             b.clicked.connect(lambda _=False, f=fmt: self.ask_export(f))
             bar.addWidget(b)
             self.export_buttons[fmt] = b

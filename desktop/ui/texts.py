@@ -59,6 +59,8 @@ class UserNames:
             self.names = {u["name"]: u["display_name"] for u in accounts.list_users(db) if u.get("display_name")}
         except Exception:  # noqa: BLE001 - a viewer or a hub without users: show what is stored
             self.names = {}
+        # work the program does by itself (imports, demo data, recalculated deadlines)
+        self.names.setdefault(accounts.SYSTEM.name, "系统（自动）")
 
     def __call__(self, login: str | None) -> str:
         if not login:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialogButtonBox, QMessageBox, QPushButton, QWizard
+from PySide6.QtWidgets import QDialogButtonBox, QMessageBox, QWizard
 
 from desktop import accounts, cases, clock, db as dbm
 from desktop.validate import id_check_char
