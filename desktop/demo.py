@@ -31,7 +31,7 @@ REGIONS = ("330481", "330482", "330421", "330424", "511302", "522601", "412702",
 TYPE_MIX = (("PAY", 45), ("CT-END", 14), ("COMP", 9), ("SI", 7), ("INJ", 7), ("LR", 5), ("HOURS", 4), ("DISM", 3),
             ("CT-SIGN", 2), ("WELF", 1), ("CT-PERF", 1), ("OTHER", 1), ("PERS", 1))
 CLAIM_TEXT = {
-    "PAY": ("支付{m1}月至{m2}月拖欠工资", "wage_arrears"),
+    "PAY": ("支付{months}拖欠工资", "wage_arrears"),
     "CT-END": ("支付违法解除劳动合同赔偿金", "damages"),
     "COMP": ("支付解除劳动合同经济补偿", "econ_comp"),
     "SI": ("补缴或赔偿社会保险待遇损失", "other"),
@@ -63,6 +63,20 @@ DEMO_PROFILE = {
     "arbitration": {"name": "示范市劳动人事争议仲裁委员会", "address": "示范市文化路100号",
                     "phone": "0573-87111111"},
 }
+
+
+# A county for each home province of the demo's workers: an address names its county (issue 14 item 9).
+COUNTIES = {"浙江省": "嘉兴市海盐县", "四川省": "南充市营山县", "贵州省": "黔南州都匀市", "河南省": "周口市郸城县",
+            "安徽省": "阜阳市太和县", "湖南省": "邵阳市隆回县", "江西省": "九江市德安县"}
+
+
+def _with_county(province: str) -> str:
+    return province + COUNTIES[province]
+
+
+def _months(m1: int, m2: int) -> str:
+    """「8月至9月」, or 「9月」 for one month (never 「1月至1月」)."""
+    return f"{m1}月" if m1 == m2 else f"{m1}月至{m2}月"
 
 
 def _fix_id(rng: random.Random, birth: _dt.date, male: bool) -> str:
@@ -120,7 +134,7 @@ class _Gen:
                 "name": name, "credit_code": _credit_code(rng),
                 "legal_rep": rng.choice(SURNAMES) + rng.choice(GIVEN) + (rng.choice(GIVEN) if rng.random() < 0.5 else ""),
                 "legal_rep_title": rng.choice(("总经理", "执行董事", "厂长")),
-                "address": f"示范镇{rng.choice(TOWNS)}工业园区{rng.randrange(1, 300)}号",
+                "address": f"示范县示范镇{rng.choice(TOWNS)}工业园区{rng.randrange(1, 300)}号",
                 "phone": f"0573-87{rng.randrange(100000, 999999)}", "industry": _sector,
             })
         self.mediators = [m[0] for m in MEDIATORS[:-1]]
@@ -141,8 +155,8 @@ class _Gen:
         male = rng.random() < 0.62
         birth = received - _dt.timedelta(days=rng.randrange(18 * 365 + 5, 58 * 365))
         w = {"name": self.name(), "id_number": _fix_id(rng, birth, male), "phone": _mobile(rng),
-             "address": f"{rng.choice(('浙江省', '四川省', '贵州省', '河南省', '安徽省', '湖南省', '江西省'))}"
-                        f"{rng.choice(TOWNS)}村{rng.randrange(1, 30)}组",
+             "address": _with_county(rng.choice(('浙江省', '四川省', '贵州省', '河南省', '安徽省', '湖南省', '江西省')))
+                        + f"{rng.choice(TOWNS)}村{rng.randrange(1, 30)}组",
              "migrant": rng.random() < 0.42, "platform": rng.random() < 0.06}
         return w
 
@@ -179,7 +193,7 @@ class _Gen:
         for t in types:
             text, _cat = CLAIM_TEXT[t]
             amount = None if t == "LR" else rng.randrange(800, 60000) * n_workers
-            c = {"text": text.format(m1=m1, m2=m2)}
+            c = {"text": text.format(months=_months(m1, m2))}
             if amount is not None:
                 c["amount"] = f"{amount}.{rng.choice(('00', '00', '50', '35'))}"
             claims.append(c)
@@ -190,7 +204,7 @@ class _Gen:
                             "applicant": "worker" if rng.random() < 0.96 else "employer"},
             "workers": workers, "employer": employer, "dispute_types": types, "claims": claims,
             "facts": f"申请人于{received.year - 1}年入职被申请人处，从事{rng.choice(('操作工', '仓管员', '厨师', '保洁员', '骑手', '司机', '质检员'))}工作，"
-                     f"双方就{CLAIM_TEXT[ptype][0].format(m1=m1, m2=m2)}等事项发生争议。",
+                     f"双方就{CLAIM_TEXT[ptype][0].format(months=_months(m1, m2))}等事项发生争议。",
         }
         if collective:
             rec["common_claim"] = True  # LDMAL Art. 7: ten or more workers with a common claim
@@ -229,9 +243,11 @@ class _Gen:
                                       "reason": "双方同意延长调解期限以核对工资台账"}]
         # sessions
         first = decided + _dt.timedelta(days=rng.randrange(1, 6))
+        while not cal.is_workday(first):  # sessions are held on working days
+            first += _dt.timedelta(days=1)
         if first <= self.anchor:
             rec["sessions"] = [{"held_at": f"{first.isoformat()}T14:00:00+08:00", "ended_at": f"{first.isoformat()}T15:30:00+08:00",
-                                "place": "调解室", "attendees": f"申请人{workers[0]['name']}，被申请人委托代理人{employer['legal_rep']}",
+                                "place": "调解室", "attendees": f"申请人{workers[0]['name']}，被申请人法定代表人{employer['legal_rep']}",
                                 "record": "调解员告知双方权利义务，双方陈述意见，调解员释法析理。", "recorder": team[1]}]
         if age <= 45 and deadline < self.anchor and rng.random() < 0.25:
             return rec  # still mediating after its deadline: overdue, the dashboard must show it
