@@ -150,7 +150,7 @@ def test_collective_agreement_names_each_workers_money_in_a_schedule(tmp_path):
     assert "合计人民币" in text and "分别向附表所列各申请人支付" in text
     assert "该申请人可以就本人款项依法申请仲裁，也可以持本协议书依法向人民法院申请支付令" in text
     # the representatives sign the agreement for the group, every worker signs his own row
-    assert all(f"代表人{w['name']}（签名捺印）" in text for w in case["workers"][:3]) and "申请人代表人由全体申请人推举" in text
+    assert all(f"代表人{w['name']}（签名捺印）" in text for w in case["workers"][:3]) and "代表人由全体申请人推举" in text
     assert "本人签名（捺印）" in text
     # no signature page without body text: every page before the schedule has running text
     schedule_page = next(i for i, p in enumerate(pages) if "附表" in flat(p))

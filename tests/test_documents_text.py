@@ -152,3 +152,23 @@ def test_item_sentence_whatever_the_clerk_types(typed, expected):
 ])
 def test_waiver_text(typed, expected):
     assert waiver_text(typed) == expected
+
+
+def test_demo_wording_issue_14_item_9(demo_docs):
+    """Demo data as printed: no 「1月至1月」, the legal representative not called an agent, addresses with a county,
+    sessions on working days."""
+    from desktop.workcal import WorkCalendar
+
+    cal = WorkCalendar()  # the national calendar (2024-04-07, a Sunday, was a working day)
+    texts = demo_docs["texts"]
+    for (_no, _state, name), text in texts.items():
+        t = flat(text)
+        assert not re.search(r"(\d+)月至\1月", t), name
+        assert "被申请人委托代理人" not in t or name == "power-of-attorney", name
+    for case in demo_docs["cases"]:
+        for w in case["workers"]:
+            assert re.search(r"(县|市|区)", w["address"].split("省", 1)[-1]), w["address"]
+        assert "县" in case["employer"]["address"]
+        for s in case.get("sessions") or []:
+            day = dt.date.fromisoformat(s["held_at"][:10])
+            assert cal.is_workday(day), s["held_at"]
