@@ -201,3 +201,17 @@ def test_acknowledgement_survives_an_edit_and_a_fixed_warning_goes(imp):
     cases.update_case(db, out[0], {"workers": [dict(fixed)]}, clerk)
     assert _stored_warnings(db, out[0]) == []
     assert len([h for h in cases.history(db, out[0]) if h["action"] == "warning"]) == 1
+
+
+def test_collective_agreement_items_name_the_worker_they_are_owed_to(imp):
+    rec = records.agreed()
+    rec["workers"] = _workers(2)
+    rec["agents"] = []
+    rec["agreement"]["items"] = [dict(rec["agreement"]["items"][0], worker=i) for i in (0, 1)]
+    rec["performance"] = []
+    code, out, _err = imp(rec)
+    assert code == 0
+    assert [it["worker"] for it in cases.get_case(imp.db, out[0])["agreement"]["items"]] == [0, 1]
+    rec["agreement"]["items"][1]["worker"] = 2
+    code, _out, err = imp(rec)
+    assert code == 2 and "agreement.items[1].worker" in err

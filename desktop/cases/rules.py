@@ -692,6 +692,13 @@ def _agreement(ctx: _Ctx) -> None:
         v = _text(it, "method", path, p, max_len=200)
         if v:
             out["method"] = v
+        if "worker" in it:
+            # LDMAL Art. 16: a payment order is personal, so in a collective agreement each worker's
+            # money is an item of its own, owed to the worker with this index
+            w = it["worker"]
+            if type(w) is not int or not 0 <= w < len(ctx.workers_raw):
+                p.add(f"{path}.worker", "应为劳动者的序号（从0开始，须对应已登记的劳动者）")
+            out["worker"] = w
         items.append(out)
     agreement = {"effective_at": effective.isoformat() if effective else ag_raw.get("effective_at"),
                  "waiver": _text(ag_raw, "waiver", "agreement", p) or "", "items": items}

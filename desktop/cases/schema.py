@@ -81,6 +81,7 @@ def record_schema() -> dict:
     item = _obj({
         "category": _enum(ITEM_CATEGORIES), "text": _text(), "amount": {"anyOf": [AMOUNT, {"type": "null"}]},
         "due_date": DATE, "method": _text(200),
+        "worker": {"type": "integer", "minimum": 0, "description": "集体协议中该项归属的劳动者序号（从0开始）"},
     }, shape.ITEM_KEYS, ("category", "text", "due_date"))
     agreement = _obj({
         "effective_at": DATE, "waiver": _text(), "items": _list(item, minItems=1),
