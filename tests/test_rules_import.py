@@ -215,3 +215,20 @@ def test_collective_agreement_items_name_the_worker_they_are_owed_to(imp):
     rec["agreement"]["items"][1]["worker"] = 2
     code, _out, err = imp(rec)
     assert code == 2 and "agreement.items[1].worker" in err
+
+
+def test_review_application_refused_for_a_second_lr_type_or_a_confirmed_agreement(tmp_path):
+    from desktop.documents.errors import DocumentRefused
+    from desktop.documents.render import check_review_allowed
+
+    lr_second = records.agreed()
+    lr_second["dispute_types"] = ["PAY", "LR"]
+    with pytest.raises(DocumentRefused) as exc:
+        check_review_allowed(lr_second, dt.date(2026, 10, 25))
+    assert "第75条第4项" in str(exc.value)
+    confirmed = records.agreed()
+    confirmed["agreement"]["judicial_confirmation"] = {"court": "海宁市人民法院", "at": "2026-10-28"}
+    with pytest.raises(DocumentRefused) as exc:
+        check_review_allowed(confirmed, dt.date(2026, 10, 25))
+    assert "第75条第5项" in str(exc.value)
+    check_review_allowed(records.agreed(), dt.date(2026, 10, 25))  # PAY and CT-END: allowed

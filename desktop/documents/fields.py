@@ -572,7 +572,9 @@ def build_context(case: dict, org: dict, *, today: _dt.date, common: dict, media
     ctx["unperformed_items"] = _cn_list([it["no"] for it in unperformed]) if unperformed else None
     upo = [it["no"] for it in unperformed if it["payment_order"]]
     ctx["unperformed_payment_order_items"] = _cn_list(upo) if upo else None
-    ctx["review_available"] = bool(ctx["agreed"] and (not types or types[0] != NO_REVIEW_TYPE))
+    from desktop.cases.rules import review_refusal  # AR2017 Art. 75(4)(5): any LR type, or confirmed by a court
+
+    ctx["review_available"] = bool(ctx["agreed"] and review_refusal(case) is None)
     ctx["performance"] = [{"no": i + 1, "item_no": (p.get("item") + 1) if isinstance(p.get("item"), int) else None,
                            "paid_at": parse_date(p.get("paid_at")), "amount": _money(p.get("amount")),
                            "note": _s(p.get("note"))} for i, p in enumerate(perf)]

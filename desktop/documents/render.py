@@ -12,7 +12,7 @@ from reportlab.pdfgen import canvas as rl_canvas
 
 from desktop.documents import layout as L
 from desktop.documents.errors import DocumentError, DocumentRefused
-from desktop.documents.fields import NO_REVIEW_TYPE, build_context
+from desktop.documents.fields import build_context
 from desktop.documents.fonts import FontSet, fontset
 from desktop.documents.linebreak import break_lines
 from desktop.documents.templates import (
@@ -683,10 +683,11 @@ def _fonts_for(org: dict, fonts: dict | None) -> FontSet:
 
 def check_review_allowed(case: dict, today: _dt.date) -> None:
     """Raise DocumentRefused when an arbitration-review application may not be made (AR2017 Arts. 74–75)."""
-    types = case.get("dispute_types") or []
-    if types and types[0] == NO_REVIEW_TYPE:
-        raise DocumentRefused("本案主要争议为确认劳动关系，依照《劳动人事争议仲裁办案规则》规定，"
-                              "此类调解协议不属于仲裁审查受理范围，不能制作仲裁审查申请书")
+    from desktop.cases.rules import review_refusal  # AR2017 Art. 75(4)(5): every dispute type, a court's confirmation
+
+    refusal = review_refusal(case)
+    if refusal:
+        raise DocumentRefused(f"{refusal}，不能制作仲裁审查申请书")
     ag = case.get("agreement") or {}
     if not ag.get("effective_at") or (case.get("outcome") or {}).get("kind") not in (None, "agreed"):
         raise DocumentRefused("本案没有已生效的调解协议，不能申请仲裁审查")
