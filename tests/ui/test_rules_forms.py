@@ -156,3 +156,15 @@ def test_closing_as_expired_before_the_period_ends_or_agreeing_after_it_is_refus
     win.close_button.click()
     win.confirm_box.button(QMessageBox.Yes).click()
     qtbot.waitUntil(lambda: win.case["status"] == "closed", timeout=10000)
+
+
+def test_review_application_is_refused_in_the_case_window_for_a_second_lr_type(qtbot, session):
+    from tests import records
+
+    clock.set_today(TODAY)
+    rec = records.agreed()
+    rec["dispute_types"] = ["PAY", "LR"]
+    (case_no,) = cases.import_records(session.db, [rec], session.user)
+    win = _window(qtbot, session, cases.get_case(session.db, case_no))
+    assert win._refused("review-application") is True
+    assert "第75条第4项" in win.refusal_box.text()
