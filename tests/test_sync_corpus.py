@@ -141,7 +141,11 @@ def test_malformed_manifests(world, label, manifest):
         assert manifest.count(b'"seq"') == 2
     if label == "lone surrogate":
         manifest = bundle.canonical_json(m).replace(b'"station_name":"', b'"station_name":"\\ud800', 1)
-    msg = refused(w, _rebuild(w, manifest=manifest))
+    # unsigned, it is refused at the signature, before any parsing (issue 15)
+    assert refused(w, _rebuild(w, manifest=manifest), check="大小" if label == "oversized" else "签名")
+    # signed by the station's real key, it reaches the strict parser, which refuses it
+    sig = keys.signing_key(w["s1"]).sign(manifest, "malformed")
+    msg = refused(w, _rebuild(w, manifest=manifest, sig=sig))
     assert "清单格式" in msg or "大小" in msg
     assert state(w["h"]) == before
 

@@ -12,7 +12,9 @@ from __future__ import annotations
 import base64
 import datetime as _dt
 import json
+import os
 import sqlite3
+import stat
 from pathlib import Path
 
 from desktop import accounts, audit, cases, db as dbm, org
@@ -212,9 +214,24 @@ def _check_and_apply(db, lines: list[bytes], ctx: intake.Context, manifest: dict
                     applied[t][k] += v
     except intake.RecordProblem as exc:
         fail("记录", exc.message)
+    _check_event_owners(db, sorted(seen.get("case_events", ())), fail)
     if counts != manifest["counts"] or tombstones != manifest["tombstones"]:
         fail("记录", f"各表记录数与清单不符（清单 {manifest['counts']}，实有 {counts}）")
     return applied, stations
+
+
+def _check_event_owners(db, event_ids: list[str], fail) -> None:
+    """A history event may only be sent by the station that owns its case: otherwise a station could
+    put a forged "close" into another station's history. Checked on the written rows, so a case
+    that arrives in the same bundle counts."""
+    for i in range(0, len(event_ids), 500):
+        chunk = event_ids[i:i + 500]
+        bad = db.conn.execute(
+            "select e.id, e.station, c.station, c.case_no from case_events e join cases c on c.id = e.case_id"
+            f" where e.id in ({','.join('?' * len(chunk))}) and c.station != e.station limit 1", chunk).fetchone()
+        if bad:
+            fail("记录", f"案件经过记录 {bad[0]} 属于站点 {bad[1]}，其案件 {bad[3]} 却属于站点 {bad[2]}"
+                         "（站点只能记录自己案件的经过）")
 
 
 _TABLE_CN = {"org": "组织信息", "mediators": "调解员", "cases": "案件", "case_events": "案件经过",
@@ -270,7 +287,7 @@ def _apply(db, plan: intake.Prepared, held: dict) -> dict:
 
 
 def import_bundle(db, path, actor, *, max_size: int = bundle.MAX_BUNDLE_BYTES,
-                  parallel: bool | None = None) -> dict:
+                  parallel: bool | None = None, rebaseline: bool = False) -> dict:
     """Verify and merge one bundle. Returns a summary; raises BundleRefused (nothing written).
 
     A refused or duplicate bundle leaves an audit entry too (after the refusal's rollback), so the
@@ -278,7 +295,7 @@ def import_bundle(db, path, actor, *, max_size: int = bundle.MAX_BUNDLE_BYTES,
     """
     accounts.require(actor, "import")
     try:
-        result = _import_bundle(db, path, actor, max_size=max_size, parallel=parallel)
+        result = _import_bundle(db, path, actor, max_size=max_size, parallel=parallel, rebaseline=rebaseline)
     except BundleRefused as exc:
         _audit_offer(db, actor, "bundle.refused", Path(path).name, {"check": exc.check, "message": exc.message})
         raise
@@ -296,7 +313,40 @@ def _audit_offer(db, actor, action: str, name: str, detail: dict) -> None:
         pass
 
 
-def _import_bundle(db, path, actor, *, max_size: int, parallel: bool | None) -> dict:
+MAX_REBASELINE_JUMP = 10_000
+
+
+def _read_regular(path: Path, max_size: int, fail) -> bytes:
+    """The bytes of a regular file of at most max_size bytes. A symlink, device, pipe or folder is
+    refused before anything is read (`ln -s /dev/zero X-000005.bundle` passed a stat-based cap),
+    and at most max_size + 1 bytes are ever read (a file growing while read is refused too)."""
+    try:
+        st = os.lstat(path)
+    except OSError as exc:
+        fail("读取", f"无法读取文件（{exc.strerror}）")
+    if stat.S_ISLNK(st.st_mode) or not stat.S_ISREG(st.st_mode):
+        fail("读取", "不是普通文件（符号链接、设备或文件夹不能作为数据包导入）")
+    if st.st_size > max_size:
+        fail("大小", f"文件 {st.st_size} 字节，超过上限 {max_size} 字节")
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOFOLLOW", 0))
+    except OSError as exc:
+        fail("读取", f"无法读取文件（{exc.strerror}）")
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            fail("读取", "不是普通文件")
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            data = f.read(max_size + 1)
+    except OSError as exc:
+        fail("读取", f"无法读取文件（{exc.strerror}）")
+    finally:
+        os.close(fd)
+    if len(data) > max_size:
+        fail("大小", f"文件超过上限 {max_size} 字节")
+    return data
+
+
+def _import_bundle(db, path, actor, *, max_size: int, parallel: bool | None, rebaseline: bool = False) -> dict:
     path = Path(path)
     name = path.name
     m = bundle.FILE_RE.fullmatch(name)
@@ -308,15 +358,34 @@ def _import_bundle(db, path, actor, *, max_size: int, parallel: bool | None) -> 
 
     if not keys.is_hub(db):
         fail("汇总端", "本数据库不是汇总端（请用 hub-init 创建的汇总端数据库导入）")
-    try:
-        size = path.stat().st_size
-        if size > max_size:
-            fail("大小", f"文件 {size} 字节，超过上限 {max_size} 字节")
-        data = path.read_bytes()
-    except OSError as exc:
-        fail("读取", f"无法读取文件（{exc.strerror}）")
+    data = _read_regular(path, max_size, fail)
     try:
         m_bytes, s_bytes, payload = bundle.read_container(data, max_size=max_size)
+    except Rejected as exc:
+        fail(exc.check, exc.detail)
+    digest = bundle.sha256(data)
+    del data  # from here on only the payload is held: memory stays under twice the file
+    # The signature is checked before the manifest is parsed: the key is found by the key id the
+    # signature carries (fixed layout, no JSON), so unsigned bytes never reach the JSON parser.
+    try:
+        sig_kid = keys.signature_key_id(s_bytes)
+    except keys.SignatureError as exc:
+        fail("签名", str(exc))
+    signers = db.conn.execute("select station, public_key, key_id, base_seq, role, name from sync_stations"
+                              " where key_id = ?", (keys.key_id_text(sig_kid),)).fetchall()
+    hinted = [r for r in signers if r[0] == (m.group("station") if m else None)]
+    signer = (hinted or signers or [None])[0]
+    if signer is None:
+        if m and db.conn.execute("select 1 from sync_stations where station = ?", (m.group("station"),)).fetchone():
+            fail("密钥", f"数据包的签名密钥 {keys.key_id_text(sig_kid)} 不是该站点登记的密钥")
+        fail("站点", f"签名密钥 {keys.key_id_text(sig_kid)} 未在本汇总端登记：该站点未在本汇总端登记"
+                     "（请先用 enrol 登记其登记卡）")
+    kid, public = keys.parse_public_blob(signer[1])
+    try:
+        keys.verify_minisig(m_bytes, s_bytes, kid, public)
+    except keys.SignatureError as exc:
+        fail("签名", str(exc))
+    try:
         manifest = bundle.parse_manifest(m_bytes)
     except Rejected as exc:
         fail(exc.check, exc.detail)
@@ -328,16 +397,10 @@ def _import_bundle(db, path, actor, *, max_size: int, parallel: bool | None) -> 
                            (station,)).fetchone()
     if srow is None:
         fail("站点", "该站点未在本汇总端登记（请先用 enrol 登记其登记卡）")
-    if manifest["key_id"] != srow[1]:
+    if manifest["key_id"] != srow[1] or signer[0] != station:
         fail("密钥", f"数据包的签名密钥 {manifest['key_id']} 不是该站点登记的密钥 {srow[1]}")
     if manifest["role"] != srow[3]:
         fail("站点", "数据包的发出方类型与登记不符")
-    kid, public = keys.parse_public_blob(srow[0])
-    try:
-        keys.verify_minisig(m_bytes, s_bytes, kid, public)
-    except keys.SignatureError as exc:
-        fail("签名", str(exc))
-    digest = bundle.sha256(data)
     same = db.conn.execute("select sha256, imported_at from sync_bundles_in where station = ? and seq = ?",
                            (station, seq)).fetchone()
     if same is not None:
@@ -350,9 +413,20 @@ def _import_bundle(db, path, actor, *, max_size: int, parallel: bool | None) -> 
     last = max(last or 0, srow[2])
     if seq <= srow[2]:
         fail("序号", f"第 {seq} 号早于登记时该站点已发出的序号（{srow[2]}），不属于本汇总端")
-    if seq > last + 1 and not manifest["full"]:
+    rebased = False
+    if seq > last + 1:
         missing = f"{last + 1}" if seq == last + 2 else f"{last + 1}…{seq - 1}"
-        fail("序号", f"缺少数据包 {missing}，请先导入缺少的数据包（或请站点导出完整数据包 export --full）")
+        if not manifest["full"]:
+            fail("序号", f"缺少数据包 {missing}，请先导入缺少的数据包（或请站点导出完整数据包 export --full）")
+        if not rebaseline:
+            # a full bundle may not jump ahead unasked: "number 1,000,000,000" would make every later
+            # number look missing (the stations view needed > 4 GB)
+            fail("序号", f"完整数据包第 {seq} 号跳过了第 {missing} 号。完整数据包应为下一个序号（第 {last + 1} 号）；"
+                         "若已与站点核实其序号确已跳过（如站点从备份恢复），请确认后重新建立基线再导入"
+                         "（import --rebaseline）")
+        if seq - last > MAX_REBASELINE_JUMP:
+            fail("序号", f"完整数据包第 {seq} 号比已导入的第 {last} 号超前过多（上限 {MAX_REBASELINE_JUMP}），不能作为新基线")
+        rebased = True
     if seq == last + 1 and last > srow[2]:
         prev = db.conn.execute("select sha256 from sync_bundles_in where station = ? and seq = ?",
                                (station, last)).fetchone()
@@ -370,6 +444,7 @@ def _import_bundle(db, path, actor, *, max_size: int, parallel: bool | None) -> 
         fail("解密", "无法用本汇总端的密钥解密 payload.age")
     if len(plain) != manifest["payload"]["plain_size"] or bundle.sha256(plain) != manifest["payload"]["plain_sha256"]:
         fail("解密", "解密后的内容与清单中的明文哈希或大小不符")
+    del payload  # the decrypted text replaces it (memory < 2x the file)
     lines = _payload_lines(plain)
     try:
         calendar_records = intake.calendar_lines(lines)
@@ -384,6 +459,10 @@ def _import_bundle(db, path, actor, *, max_size: int, parallel: bool | None) -> 
             if db.conn.execute("select 1 from sync_bundles_in where station = ? and seq = ?", (station, seq)).fetchone():
                 fail("序号", "另一导入进程刚刚导入了同一序号的数据包")
             applied, senders = _check_and_apply(db, lines, context, manifest, fail, parallel=parallel)
+            if rebased:  # the clerk confirmed: numbers before this one are no longer expected
+                db.conn.execute("update sync_stations set base_seq = ? where station = ?", (seq - 1, station))
+                audit.log(db, actor.name, "station.rebaseline", target="sync_stations", record_id=station,
+                          detail={"from": last, "to": seq})
             if manifest["role"] == "hub":
                 db.conn.executemany("insert or ignore into sync_origins (station, via) values (?, ?)",
                                     [(s, station) for s in senders if s != station])

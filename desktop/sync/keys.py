@@ -160,6 +160,19 @@ class SignatureError(Exception):
     pass
 
 
+def signature_key_id(sig_file: bytes) -> bytes:
+    """The 8-byte key id inside a minisign signature file (its second line), read without trusting
+    anything else: the hub finds the signer's registered key with it before parsing the manifest."""
+    try:
+        lines = sig_file.decode("utf-8", errors="strict").split("\n")
+        raw = base64.b64decode(lines[1], validate=True) if len(lines) == 5 else b""
+    except (UnicodeDecodeError, ValueError, TypeError):
+        raise SignatureError("签名文件格式不符（应为 minisign 格式的四行）") from None
+    if len(raw) != 74:
+        raise SignatureError("签名文件格式不符（应为 minisign 格式的四行）")
+    return raw[2:10]
+
+
 def verify_minisig(data: bytes, sig_file: bytes, key_id: bytes, public: Ed25519PublicKey) -> str:
     """Check a minisign signature file over data; returns the trusted comment. Strict layout."""
     try:
