@@ -61,6 +61,8 @@ def register(sub) -> None:
     credential_arguments(p)
     p.add_argument("bundles", nargs="+", metavar="BUNDLE")
     p.add_argument("--max-size", type=int, help="单个数据包大小上限（字节，默认 1 GiB）")
+    p.add_argument("--rebaseline", action="store_true",
+                   help="已与站点核实：接受跳过序号的完整数据包，并以其序号为该站点的新基线")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_import)
 
@@ -180,7 +182,8 @@ def cmd_import(args) -> int:
     results = []
     for b in args.bundles:
         try:
-            r = hub.import_bundle(s.db, b, s.user, max_size=args.max_size or bundle.MAX_BUNDLE_BYTES)
+            r = hub.import_bundle(s.db, b, s.user, max_size=args.max_size or bundle.MAX_BUNDLE_BYTES,
+                                  rebaseline=args.rebaseline)
         except Refused as exc:
             failed += 1
             print(exc.message, file=sys.stderr)
