@@ -202,8 +202,8 @@ def start_print(parent, documents: list[bytes], printer=None, *, vector_copy: bo
     def finish(*_):
         progress.close()
         progress.deleteLater()
-        job.deleteLater()
     job.progress.connect(step)
+    job.finished.connect(job.deleteLater)  # QThread.finished: run() has returned (succeeded comes just before)
     job.succeeded.connect(finish)
     job.failed.connect(finish)
     job.failed.connect(lambda text: text != "打印已取消" and QMessageBox.warning(parent, "打印", text))
