@@ -373,6 +373,14 @@ class PdfPreview(QWidget):
             self.status.setText("正在打印…")
         return job
 
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._show_zoom()  # a fitted zoom changes with the window
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self._show_zoom()
+
     def closeEvent(self, event) -> None:
         job = getattr(self, "_print_job", None)
         if job is not None:

@@ -16,7 +16,9 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description="渲染主要界面截图")
     ap.add_argument("--out", default="docs/screenshots")
     ap.add_argument("--db", help="演示数据库（默认：临时生成400件案件）")
-    ap.add_argument("--size", default="1366x800")
+    ap.add_argument("--size", default="1366x728", help="主窗口大小（1366×768 屏幕去掉标题栏）")
+    ap.add_argument("--skip-first-day", action="store_true", help="不生成“第一天”各步骤的截图")
+    ap.add_argument("--only-first-day", action="store_true", help="只生成“第一天”各步骤的截图")
     args = ap.parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -32,6 +34,12 @@ def main(argv=None) -> int:
     QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, str(tmp / "settings"))  # never the user's layout
     app = make_app([sys.argv[0]])
     QCoreApplication.setOrganizationName("MediationDeskScreenshots")
+    if args.only_first_day:
+        from desktop.ui.first_day_shots import shoot
+
+        for f in shoot(out, app, tmp):
+            print(f)
+        return 0
     if args.db:
         path = Path(args.db)
         database = dbm.open_database(path)
@@ -161,6 +169,10 @@ def main(argv=None) -> int:
     form.close()
     win.close()
     session.ops.close()
+    if not args.skip_first_day:
+        from desktop.ui.first_day_shots import shoot
+
+        written += shoot(out, app, tmp)
     for f in written:
         print(f)
     cases.forget_calendar(database)
