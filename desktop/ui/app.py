@@ -115,7 +115,8 @@ class DatabaseOpener:
             try:
                 from desktop import db as dbm
 
-                self._db = dbm.open_database(path)
+                # quick_check runs behind the main window (startup_check): opening stays fast at any size
+                self._db = dbm.open_database(path, check=False)
             except BaseException as exc:  # re-raised on the main thread
                 self._exc = exc
         self._thread = threading.Thread(target=work, name="open-database", daemon=True)
@@ -283,6 +284,9 @@ def main(db_path: str | None = None) -> int:
     if os.environ.get("MEDIATION_DESK_BENCH_QUIT"):
         _quit_on_first_paint(app, win)
     win.show()
+    from desktop.ui import startup_check
+
+    startup_check.start(session, win)  # only a fault it finds stops writing
     code = app.exec()
     session.ops.close()
     return code
