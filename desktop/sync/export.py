@@ -15,6 +15,7 @@ import contextlib
 import errno
 import json
 import os
+import re
 from pathlib import Path
 
 import orjson
@@ -167,6 +168,87 @@ def _remove(p: Path) -> None:
         p.unlink()
 
 
+# A bundle is published in two steps so that it never appears under its final name before the
+# station has recorded it (issue 15): the bytes go to a hidden temporary file (fsynced) inside the
+# export transaction; the rename to the final name happens only after COMMIT. A kill before the
+# commit leaves only hidden temporaries (removed at the next export); a kill after it leaves a
+# recorded bundle still under its temporary name (renamed at the next export: the same bytes).
+
+def _temp_name(name: str) -> str:
+    return f".{name}.{os.getpid()}.tmp"
+
+
+def write_temp(directory: Path, name: str, data: bytes) -> Path:
+    """Write data to a hidden temporary file beside `name` in directory and fsync it."""
+    tmp = Path(directory) / _temp_name(name)
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o644)
+        try:
+            view = memoryview(data)
+            while view:
+                n = os.write(fd, view)
+                view = view[n:]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        _remove(tmp)
+        raise Refused(_os_message(exc, Path(directory))) from None
+    return tmp
+
+
+def publish(tmp: Path, name: str, data: bytes) -> Path:
+    """Rename a written temporary to its final name, fsync the folder, read back and compare."""
+    final = tmp.parent / name
+    try:
+        os.replace(tmp, final)
+        with contextlib.suppress(OSError):  # not every file system lets a directory be fsynced
+            dfd = os.open(tmp.parent, os.O_RDONLY)
+            try:
+                os.fsync(dfd)
+            finally:
+                os.close(dfd)
+        with open(final, "rb") as f:
+            same = f.read() == data
+    except OSError as exc:
+        raise Refused(_os_message(exc, tmp.parent)) from None
+    if not same:
+        _remove(final)
+        raise Refused(f"写入 {final} 后读回的内容与原文不符（U 盘可能损坏），已删除该文件")
+    return final
+
+
+_LEFTOVER = re.compile(r"\.(?P<name>(?P<station>[A-Za-z0-9]{1,40})-(?P<seq>\d{6,})\.bundle)\.\d+\.tmp")
+
+
+def reconcile(db, directory: Path) -> dict:
+    """Clean what an interrupted export left in a folder (the kept copies, a stick): a temporary of a
+    bundle the station recorded becomes that bundle (same bytes, checked by hash); every other
+    temporary of this station is removed. Returns {"published": [...], "removed": [...]}."""
+    out = {"published": [], "removed": []}
+    directory = Path(directory)
+    if not directory.is_dir():
+        return out
+    station = org.station_id(db)
+    for f in directory.iterdir():
+        m = _LEFTOVER.fullmatch(f.name)
+        if not m or m.group("station") != station:
+            continue
+        row = db.conn.execute("select sha256 from sync_bundles_out where seq = ?", (int(m.group("seq")),)).fetchone()
+        final = directory / m.group("name")
+        try:
+            data = f.read_bytes()
+            if row and bundle.sha256(data) == row[0] and not (final.exists() and final.read_bytes() == data):
+                publish(f, m.group("name"), data)
+                out["published"].append(m.group("name"))
+                continue
+        except (OSError, Refused):
+            pass
+        _remove(f)
+        out["removed"].append(f.name)
+    return out
+
+
 # --- export -------------------------------------------------------------------------------------------
 
 def hub_of(db) -> dict | None:
@@ -242,6 +324,8 @@ def export_bundle(db, out_dir, actor, *, full: bool = False) -> dict:
         full = True  # a hub reports everything it holds; its rows are never "dirty" for it
     keep = kept_dir(db)
     keep.mkdir(parents=True, exist_ok=True)
+    for folder in (keep, out_dir):  # what an interrupted export left behind
+        reconcile(db, folder)
     with immediate(db):
         last = db.conn.execute("select seq, sha256, created_at from sync_bundles_out order by seq desc limit 1").fetchone()
         seq = (last[0] if last else 0) + 1
@@ -257,9 +341,10 @@ def export_bundle(db, out_dir, actor, *, full: bool = False) -> dict:
         counts = manifest["counts"]
         name = bundle.file_name(station, seq)
         digest = bundle.sha256(data)
-        kept = write_atomic(keep, name, data)
+        kept_tmp = write_temp(keep, name, data)
+        kept = keep / name
         try:
-            path = write_atomic(out_dir, name, data)
+            out_tmp = write_temp(out_dir, name, data)
             db.conn.execute(
                 "insert into sync_bundles_out (seq, sha256, prev_sha256, file_name, kept_path, created_at, period,"
                 " full, counts, recipient, created_by) values (?,?,?,?,?,?,?,?,?,?,?)",
@@ -270,10 +355,17 @@ def export_bundle(db, out_dir, actor, *, full: bool = False) -> dict:
                       detail={"file": name, "sha256": digest, "full": bool(full), "counts": counts,
                               "hub": hub.get("hub")})
         except BaseException:
-            _remove(kept)
-            if "path" in locals():
-                _remove(path)
+            _remove(kept_tmp)
+            if "out_tmp" in locals():
+                _remove(out_tmp)
             raise
+    # Recorded: only now do the files take their final names.
+    try:
+        publish(kept_tmp, name, data)
+        path = publish(out_tmp, name, data)
+    except Refused as exc:
+        raise Refused(f"第 {seq} 号数据包已记录，但写出时出错：{exc.message}。"
+                      f"请换一个 U 盘后用 export --resend {seq} 重新写出（内容与原包逐字节相同）") from None
     return {"path": str(path), "seq": seq, "sha256": digest, "counts": counts,
             "nil": not any(counts.values()), "new_key": not had_key, "full": bool(full)}
 
