@@ -60,6 +60,12 @@ class DashboardPage(QWidget):
             self.boxes[key] = (box, title)
         self.refresh()
 
+    def _refresh_first_day(self) -> None:
+        try:
+            self.first_day.refresh()
+        except RuntimeError:  # the page was closed before the timer fired
+            pass
+
     def _open(self, table, row: int) -> None:
         item = table.item(row, 0)
         if item is not None and item.data(Qt.UserRole):
@@ -68,7 +74,9 @@ class DashboardPage(QWidget):
     def refresh(self) -> None:
         s = dashboard.summary(self.session.db)
         self.data = s
-        self.first_day.refresh()
+        from PySide6.QtCore import QTimer
+
+        QTimer.singleShot(0, self._refresh_first_day)  # after the window has painted: start-up stays fast
         text = f"今天 {s['today']}：逾期 {len(s['overdue'])} 件，待受理 {len(s['awaiting'])} 件，调解中 {len(s['mediating'])} 件"
         if s["provisional"]:
             text += f"；{s['provisional']} 件未结案件的期限为暂定（超出节假日日历年份）"

@@ -59,7 +59,7 @@ class FirstDayPanel(QFrame):
             self.buttons[key] = b
             lab.setProperty("text_parts", (i, name, hint))
         v.addLayout(row)
-        self.refresh()
+        self.hide()  # shown by refresh() — after the first paint (it reads three tables)
 
     def refresh(self) -> dict[str, bool]:
         from desktop.sync import keys as sk

@@ -99,7 +99,7 @@ def test_first_day_of_a_township_clerk(qtbot, tmp_path, qsettings, chinese_qt, m
         assert "本站编号" in win.station.toolTip()
         dash = win.pages["工作台"]
         panel = dash.first_day
-        assert panel.isVisible()
+        qtbot.waitUntil(panel.isVisible, timeout=5000)  # filled in after the first paint
         assert not scan(win), scan(win)
 
         # 1. first-day panel → add a mediator (the roster's dialog)
