@@ -19,6 +19,8 @@ import re
 import sqlite3
 from pathlib import Path
 
+import sqlite_utils
+
 from desktop import clock, paths
 from desktop.errors import InputError, Refused
 from desktop.clock import TZ
@@ -208,6 +210,8 @@ def describe(path: str | os.PathLike) -> dict:
             "latest_case": {"case_no": latest[0], "received_at": latest[1]} if latest else None,
             "last_change": last_change,
             "schema": len(applied), "newer": any(n not in MIGRATION_NAMES for n in applied),
+            "last_bundle": conn.execute("select max(seq) from sync_bundles_out").fetchone()[0] or 0
+            if "sync_bundles_out" in tables else 0,
         }
     finally:
         conn.close()
@@ -224,10 +228,50 @@ def describe_text(info: dict) -> list[str]:
     ]
 
 
-def restore(db, db_path, backup_path, actor) -> dict:
+def last_bundle(db) -> int:
+    try:
+        return db.conn.execute("select max(seq) from sync_bundles_out").fetchone()[0] or 0
+    except sqlite3.Error:
+        return 0
+
+
+def restore_notes(db, info: dict) -> list[str]:
+    """What restoring `info` (describe of a backup) over `db` will do beyond replacing the data:
+    shown before the confirmation."""
+    from desktop import org
+
+    notes = []
+    current = last_bundle(db)
+    if info["station"] != org.station_id(db):
+        notes.append(f"注意：该备份属于另一个站点（{info['station']}，{info['org'] or '未知组织'}），当前站点为 "
+                     f"{org.station_id(db)}：恢复后本数据库将成为那个站点（站点标识、用户、签名密钥都随之替换）")
+    if info["last_bundle"] < current:
+        notes.append(f"注意：该备份早于本站已导出的第 {current} 号数据包（备份中最后一个为第 {info['last_bundle']} 号）："
+                     f"其后的修改将在本站丢失，但汇总端已收到的数据不受影响；恢复后本站的编号从第 {current + 1} 号继续，"
+                     "下一次导出为完整数据包，汇总端按正常顺序接收")
+    return notes
+
+
+def verify_backup(path) -> list[str]:
+    """Problems in a backup's own protection, found before it replaces anything: its audit chain."""
+    from desktop import audit
+
+    conn = sqlite3.connect(f"file:{Path(path)}?mode=ro", uri=True)
+    try:
+        return audit.verify(sqlite_utils.Database(conn))
+    finally:
+        conn.close()
+
+
+def restore(db, db_path, backup_path, actor, *, other_station: bool = False) -> dict:
     """Replace the open database's content with a backup's. The caller has shown `describe` and
-    holds the writer lock. Returns {"info", "saved"} (saved: the copy of what was replaced)."""
-    from desktop import accounts, audit, db as dbm
+    holds the writer lock. Returns {"info", "saved"} (saved: the copy of what was replaced).
+
+    Guards (issue 15): another station's backup needs other_station=True; the backup's audit chain
+    is verified first; a backup from before the last exported bundle keeps the record of exported
+    bundles, so numbering goes on, and the next export is a full bundle the hub accepts in order.
+    """
+    from desktop import accounts, audit, db as dbm, org
 
     accounts.require(actor, "admin")
     info = describe(backup_path)
@@ -235,6 +279,19 @@ def restore(db, db_path, backup_path, actor) -> dict:
         raise Refused("该备份由更新版本的调解工作台写入，请先升级本程序")
     if Path(backup_path).resolve() == Path(db_path).resolve():
         raise InputError("--from: 不能用数据库文件本身作为备份")
+    if info["station"] != org.station_id(db) and not other_station:
+        raise Refused(f"该备份属于另一个站点（{info['station']}，{info['org'] or '未知组织'}），恢复后本数据库将成为"
+                      "那个站点（站点标识、用户、签名密钥都随之替换）。如确需如此，请加 --other-station 重新运行"
+                      "（未做任何更改）")
+    problems = verify_backup(backup_path)
+    if problems:
+        raise Refused(f"备份文件 {Path(backup_path).name} 的审计日志校验失败（{problems[0]}）：备份可能被改动过，"
+                      "拒绝恢复（未做任何更改）。请换一个备份")
+    exported = []
+    if info["station"] == org.station_id(db) and info["last_bundle"] < last_bundle(db):
+        cols = [r[1] for r in db.conn.execute("pragma table_info(sync_bundles_out)")]
+        exported = [dict(zip(cols, r)) for r in db.conn.execute(
+            "select * from sync_bundles_out where seq > ? order by seq", (info["last_bundle"],))]
     saved = auto_backup(db, db_path, "pre-restore")
     src = sqlite3.connect(f"file:{Path(backup_path)}?mode=ro", uri=True)
     try:
@@ -258,6 +315,13 @@ def restore(db, db_path, backup_path, actor) -> dict:
 
     schema_security.ensure(db)
     with db.atomic():
+        if exported:  # the hub has these: keep their record so numbering goes on, and re-send everything
+            cols = [c for c in exported[0] if c in {r[1] for r in db.conn.execute("pragma table_info(sync_bundles_out)")}]
+            db.conn.executemany(
+                f"insert or replace into sync_bundles_out ({','.join(cols)}) values ({','.join('?' * len(cols))})",
+                [[row[c] for c in cols] for row in exported])
+            org.set_setting(db, "sync.full_next", True)
         audit.log(db, actor.name, "backup.restore", target="database",
-                  detail={"from": Path(backup_path).name, "cases": info["cases"], "saved": saved.name})
+                  detail={"from": Path(backup_path).name, "cases": info["cases"], "saved": saved.name,
+                          **({"bundles_kept": [r["seq"] for r in exported]} if exported else {})})
     return {"info": info, "saved": saved}

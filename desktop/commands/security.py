@@ -24,6 +24,7 @@ def register(sub) -> None:
     credential_arguments(p)
     p.add_argument("--from", dest="source", required=True, metavar="BACKUP", help="备份文件")
     p.add_argument("--yes", action="store_true", help="不再询问，直接恢复")
+    p.add_argument("--other-station", action="store_true", help="确认恢复另一个站点的备份（本数据库将成为该站点）")
     p.set_defaults(func=cmd_restore)
 
     p = sub.add_parser("audit", help="审计日志；--verify 检查是否被篡改")
@@ -62,15 +63,17 @@ def cmd_restore(args) -> int:
         print(line)
     current = backup.describe(s.path)
     print(f"当前数据：案件 {current['cases']} 件，审计记录 {current['audit_entries']} 条（恢复前将自动备份）")
-    if info["station"] != current["station"]:
-        print(f"注意：备份属于另一个站点（{info['station']}），当前站点为 {current['station']}", file=sys.stderr)
+    for note in backup.restore_notes(s.db, info):
+        print(note, file=sys.stderr)
+    if info["station"] != current["station"] and not args.other_station:
+        raise Refused("该备份属于另一个站点：如确需恢复，请加 --other-station 重新运行（未做任何更改）")
     if not args.yes:
         if not sys.stdin.isatty():
             raise Refused("未确认恢复：确认无误后请加 --yes 重新运行（未做任何更改）")
         answer = input("确认用该备份替换当前数据？请输入 yes：").strip().lower()
         if answer != "yes":
             raise Refused("已取消恢复（未做任何更改）")
-    result = backup.restore(s.db, s.path, args.source, s.user)
+    result = backup.restore(s.db, s.path, args.source, s.user, other_station=args.other_station)
     print(f"已恢复。恢复前的数据已备份到：{result['saved']}")
     return 0
 

@@ -322,6 +322,8 @@ def export_bundle(db, out_dir, actor, *, full: bool = False) -> dict:
     profile = org.get_profile(db)
     if keys.is_hub(db):
         full = True  # a hub reports everything it holds; its rows are never "dirty" for it
+    if org.get_setting(db, "sync.full_next"):
+        full = True  # restored from a backup older than the last bundle: re-send everything
     keep = kept_dir(db)
     keep.mkdir(parents=True, exist_ok=True)
     for folder in (keep, out_dir):  # what an interrupted export left behind
@@ -351,6 +353,7 @@ def export_bundle(db, out_dir, actor, *, full: bool = False) -> dict:
                 (seq, digest, manifest["prev_sha256"], name, str(kept), created, period, int(full),
                  json.dumps(counts), hub["recipient"], actor.name))
             _mark_clean(db)
+            db.conn.execute("delete from settings where key = 'sync.full_next'")
             audit.log(db, actor.name, "bundle.export", target="sync_bundles_out", record_id=str(seq),
                       detail={"file": name, "sha256": digest, "full": bool(full), "counts": counts,
                               "hub": hub.get("hub")})
