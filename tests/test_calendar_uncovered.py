@@ -236,3 +236,24 @@ def test_only_provisional_refresh_writes_nothing_when_nothing_moved(station):
     assert cases.recompute_deadlines(db, only_provisional=True) == 1
     assert db.conn.execute("select acceptance_due from cases where received_date = '2026-12-30'").fetchone()[0] == \
         "2027-01-05"
+
+
+NOTICE_2025 = """国务院办公厅关于2025年部分节假日安排的通知
+一、元旦：1月1日（周三）放假1天，不调休。
+二、春节：1月28日（农历除夕、周二）至2月4日（农历正月初七、周二）放假调休，共8天。1月26日（周日）、2月8日（周六）上班。
+三、清明节：4月4日（周五）至6日（周日）放假，共3天。
+四、劳动节：5月1日（周四）至5日（周一）放假调休，共5天。4月27日（周日）上班。
+五、端午节：5月31日（周六）至6月2日（周一）放假，共3天。
+六、国庆节、中秋节：10月1日（周三）至8日（周三）放假调休，共8天。9月28日（周日）、10月11日（周六）上班。
+节假日期间，各地区、各部门要妥善安排好值班和安全、保卫等工作。
+"""
+
+
+def test_the_2025_wording_reads_too_one_day_without_swap_and_two_festivals_in_one_block():
+    notice = holidays.parse_notice(NOTICE_2025, 2025)
+    assert holidays.notice_problems(notice) == []
+    assert notice.rest[D(2025, 10, 6)] == "中秋节" and notice.rest[D(2025, 10, 1)] == "国庆节"
+    d = D(2025, 1, 1)
+    while d.year == 2025:
+        assert (d in notice.work or (d not in notice.rest and d.weekday() < 5)) == chinese_calendar.is_workday(d), d
+        d += dt.timedelta(days=1)

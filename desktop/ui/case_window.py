@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 
 from desktop import cases, money, roster, validate
 from desktop.clock import today as records_today
+from desktop.errors import InputError
 from desktop.codes import (
     APPLICANTS, DECLINE_REASONS, DISPUTE_TYPES, FOLLOWUP_METHODS, ITEM_CATEGORIES, MEDIATOR_ROLES, MODES,
     OUTCOMES, PAYMENT_ORDER_CATEGORIES, SOURCES, STATUSES,
@@ -830,6 +831,17 @@ class CaseWindow(QWidget):
         for x in (QLabel("项目"), self.p_item, QLabel("日期"), self.p_date, self.p_amount, self.p_note, b):
             pf.addWidget(x)
         v.addLayout(pf)
+        # AR2017 Art. 75(5): an agreement a court has confirmed is no longer open to arbitral review
+        jf = QHBoxLayout()
+        self.j_court = QLineEdit()
+        self.j_court.setObjectName("j_court")
+        self.j_court.setPlaceholderText("作出确认裁定的人民法院")
+        self.j_date = date_edit()
+        self.j_button = QPushButton("登记司法确认")
+        self.j_button.clicked.connect(self._judicial_confirmation)
+        for x in (QLabel("司法确认"), self.j_court, QLabel("日期"), self.j_date, self.j_button):
+            jf.addWidget(x)
+        v.addLayout(jf)
         v.addWidget(section("回访"))
         self.followups = readonly_table(["日期", "方式", "回访对象", "履行情况", "情况"])
         self.followups.setMaximumHeight(130)
@@ -882,6 +894,16 @@ class CaseWindow(QWidget):
         fill_table(self.followups, [[f["at"], FOLLOWUP_METHODS.get(f.get("method")), f.get("person"),
                                      FOLLOWUP_RESULTS.get(f.get("result"), ""), f.get("note")]
                                     for f in c.get("followups") or []])
+
+    def _judicial_confirmation(self) -> None:
+        jc = {"court": self.j_court.text().strip(), "at": iso_date(self.j_date)}
+
+        def change(rec):
+            if not rec.get("agreement"):
+                raise InputError("agreement: 本案没有调解协议，不能登记司法确认")
+            rec["agreement"]["judicial_confirmation"] = jc
+        self.run(lambda db, key, user: cases.update_case(db, key, change, user, action="judicial_confirmation"),
+                 "司法确认已登记：该协议不再申请仲裁审查")
 
     def _add_performance(self) -> None:
         p = {"item": self.p_item.currentData(), "paid_at": iso_date(self.p_date), "amount": self.p_amount.text().strip()}
@@ -1004,7 +1026,7 @@ class CaseWindow(QWidget):
     ACTIONS = {"register": "登记", "accept": "受理", "decline": "不予受理", "assign": "指派调解员", "recusal": "回避",
                "extend": "延期", "session": "调解笔录", "session.edit": "修改笔录", "close": "结案", "reopen": "重新开启",
                "performance": "履行", "followup": "回访", "edit": "修改", "archive": "归档", "unarchive": "撤销归档",
-               "void": "作废", "warning": "提示（已确认）"}
+               "void": "作废", "warning": "提示（已确认）", "judicial_confirmation": "司法确认"}
 
     def _fill_history(self) -> None:
         from desktop.ui.texts import UserNames, history_detail

@@ -168,3 +168,20 @@ def test_review_application_is_refused_in_the_case_window_for_a_second_lr_type(q
     win = _window(qtbot, session, cases.get_case(session.db, case_no))
     assert win._refused("review-application") is True
     assert "第75条第4项" in win.refusal_box.text()
+
+
+def test_judicial_confirmation_is_recorded_in_the_case_window_and_closes_the_review_route(qtbot, session):
+    from tests import records
+
+    clock.set_today(TODAY)
+    (case_no,) = cases.import_records(session.db, [records.agreed()], session.user)
+    win = _window(qtbot, session, cases.get_case(session.db, case_no))
+    win.j_date.setDate(QDate(2026, 10, 28))
+    win.j_button.click()  # no court named
+    qtbot.waitUntil(lambda: "judicial_confirmation.court" in win.message.text(), timeout=10000)
+    win.j_court.setText("海宁市人民法院")
+    win.j_button.click()
+    qtbot.waitUntil(lambda: bool(win.case["agreement"].get("judicial_confirmation")), timeout=10000)
+    assert win.case["agreement"]["judicial_confirmation"] == {"court": "海宁市人民法院", "at": "2026-10-28"}
+    assert "第75条第5项" in win.case["review_excluded"]
+    assert win._refused("review-application") is True and "第75条第5项" in win.refusal_box.text()
