@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import re
 
@@ -41,11 +42,71 @@ def log(db, user: str | None, action: str, *, target: str | None = None, record_
     at = now()
     detail_text = json.dumps(_mask_ids(detail or {}), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     h = _entry_hash(prev, at, user, action, target, record_id, detail_text)
+    if _has_mac(db):
+        key = _mac_key(db)
+        db.conn.execute(
+            "insert into audit_log (at, user, action, target, record_id, detail, prev_hash, hash, mac)"
+            " values (?,?,?,?,?,?,?,?,?)",
+            (at, user, action, target, record_id, detail_text, prev, h, _mac(key, h) if key else None),
+        )
+        return
     db.conn.execute(
         "insert into audit_log (at, user, action, target, record_id, detail, prev_hash, hash)"
         " values (?,?,?,?,?,?,?,?)",
         (at, user, action, target, record_id, detail_text, prev, h),
     )
+
+
+# Entries written before anyone signed in (a failed or a successful login, the first administrator
+# being created) cannot carry the MAC; every other entry is written in a session with the data key.
+UNKEYED_ACTIONS = {"login", "login.failed", "user.create", "key.setup"}
+
+
+def _mac_key(db):
+    return getattr(getattr(db, "md_codec", None), "audit_key", None)
+
+
+def _mac(key: bytes, entry_hash: str) -> str:
+    return hmac.new(key, b"audit:" + entry_hash.encode("ascii"), hashlib.sha256).hexdigest()
+
+
+def _has_mac(db) -> bool:
+    cached = getattr(db, "md_audit_mac", None)
+    if cached is None:
+        cached = "mac" in {r[1] for r in db.conn.execute("pragma table_info(audit_log)")}
+        try:
+            db.md_audit_mac = cached
+        except AttributeError:
+            pass
+    return cached
+
+
+def verify_macs(db) -> list[str]:
+    """With the data key unlocked: every entry's MAC (which covers its hash, hence the chain up to it)
+    must verify, and every entry since the upgrade whose action needs a signed-in session must carry
+    one. Deleting entries and re-hashing, or editing one, breaks the MACs after it; only someone with
+    the data key could re-seal them. Without the key (an auditor) nothing more is checked here."""
+    key = _mac_key(db)
+    if key is None or not _has_mac(db):
+        return []
+    row = db.conn.execute("select value from settings where key = 'audit_mac_since'").fetchone()
+    if row is None:
+        return ["审计日志的密钥校验起点缺失（设置被删除）：日志可能被改写"]
+    since = int(json.loads(row[0]))
+    # whose sessions had the data key: users holding a wrapped key since before the entry
+    keyed_since = dict(db.conn.execute("select name, updated_at from user_keys"))
+    problems = []
+    for seq, at, user, action, h, mac in db.conn.execute(
+            "select seq, at, user, action, hash, mac from audit_log order by seq"):
+        if mac is not None:
+            if not hmac.compare_digest(mac, _mac(key, h)):
+                problems.append(f"审计日志第{seq}条：密钥校验不符（日志被改写或重新计算了哈希）")
+        elif seq > since and action not in UNKEYED_ACTIONS and user in keyed_since \
+                and keyed_since[user] <= at:
+            problems.append(f"审计日志第{seq}条：缺少密钥校验（日志被改写）")
+        if len(problems) >= 20:
+            break
+    return problems
 
 
 def entries(db, limit: int | None = None):
@@ -78,7 +139,7 @@ def verify(db) -> list[str]:
     row = db.conn.execute("select seq from sqlite_sequence where name = 'audit_log'").fetchone()
     if row and row[0] > last_seq:
         problems.append(f"审计日志第{last_seq + 1}至{row[0]}条缺失（末尾的记录被删除）")
-    return problems
+    return problems + verify_macs(db)
 
 
 def head(db) -> str:

@@ -305,7 +305,8 @@ def restore(db, db_path, backup_path, actor, *, other_station: bool = False) -> 
     bad = dbm.quick_check(db.conn)
     if bad:
         raise Refused(f"恢复后的数据库校验失败：{bad[0]}；原数据的备份在 {saved}")
-    for attr in ("md_codec", "md_index_key", "md_encrypted"):
+    codec = getattr(db, "md_codec", None)
+    for attr in ("md_codec", "md_index_key", "md_encrypted", "md_audit_mac"):
         if hasattr(db, attr):
             setattr(db, attr, None)
     from desktop.migrations import migrations
@@ -314,6 +315,9 @@ def restore(db, db_path, backup_path, actor, *, other_station: bool = False) -> 
     from desktop import schema_security
 
     schema_security.ensure(db)
+    enc = db.conn.execute("select value from settings where key = 'encryption'").fetchone()
+    if enc and getattr(codec, "key_id", None) == json.loads(enc[0]).get("key_id"):
+        db.md_codec, db.md_index_key, db.md_encrypted = codec, codec.index_key, True  # the same key: stay signed in
     with db.atomic():
         if exported:  # the hub has these: keep their record so numbering goes on, and re-send everything
             cols = [c for c in exported[0] if c in {r[1] for r in db.conn.execute("pragma table_info(sync_bundles_out)")}]

@@ -54,6 +54,10 @@ class AesCodec:
         self.key_id = key_id(data_key)
         self.index_key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
                               info=b"mediation-desk blind index v1").derive(data_key)
+        # the audit log's MAC key (issue 15): only a signed-in user with the data key can extend or
+        # re-seal the log, so a chain rewritten with sqlite3 no longer verifies
+        self.audit_key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+                              info=b"mediation-desk audit mac v1").derive(data_key)
 
     def seal(self, kind: str, value: str) -> str:
         nonce = os.urandom(12)

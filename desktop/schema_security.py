@@ -37,6 +37,9 @@ def apply(db) -> None:
     """Create the tables the security work needs. Runs inside the migration's transaction."""
     for stmt in STATEMENTS:
         db.conn.execute(stmt)
+    if db.conn.execute("select 1 from sqlite_master where name = 'audit_log'").fetchone() \
+            and db.conn.execute("select 1 from sqlite_master where name = 'settings'").fetchone():
+        add_audit_mac(db)
 
 
 def missing(db) -> bool:
@@ -46,7 +49,21 @@ def missing(db) -> bool:
     return len(names) < 4
 
 
+def _mac_missing(db) -> bool:
+    return "mac" not in {r[1] for r in db.conn.execute("pragma table_info(audit_log)")}
+
+
+def add_audit_mac(db) -> None:
+    """The audit log's keyed MAC column (issue 15), and the mark from which entries must carry it:
+    entries written before the upgrade have none. Idempotent; runs inside a transaction."""
+    if _mac_missing(db):
+        db.conn.execute("ALTER TABLE audit_log ADD COLUMN mac TEXT")
+        last = db.conn.execute("select coalesce(max(seq), 0) from audit_log").fetchone()[0]
+        db.conn.execute("insert or ignore into settings (key, value) values ('audit_mac_since', ?)", (str(last),))
+
+
 def ensure(db) -> None:
-    if missing(db):
+    if missing(db) or _mac_missing(db):
         with db.atomic():
             apply(db)
+            add_audit_mac(db)
