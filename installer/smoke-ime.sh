@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Chinese input through the system's fcitx5 into the installed program (called by smoke-deb.sh --ime).
+#
+#   bash installer/smoke-ime.sh CHROOT DISPLAY STATION_DB
+#
+# In the chroot where the .deb is installed: fcitx5 with pinyin (Debian's fcitx5 and
+# fcitx5-chinese-addons), a session bus, the program started the way a UOS/Kylin session starts it
+# (QT_IM_MODULE=fcitx; the launcher hands that to the bundled Qt's ibus plugin, which fcitx5's ibus
+# frontend serves), Ctrl+N for the registration form, pinyin switched on, "nihao" and a space typed
+# with xdotool. The focused field's text is then copied (Ctrl+A, Ctrl+C) and read from the X
+# clipboard on the host: it must be 你好. A screenshot goes to docs/install/linux-fcitx5.png.
+set -euo pipefail
+CH="$1"; DISP="$2"; S="$3"
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+SHOT="$ROOT/docs/install/linux-fcitx5.png"
+say() { printf '[ime] %s\n' "$*"; }
+X() { DISPLAY="$DISP" "$@"; }
+
+chroot "$CH" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive \
+    apt-get install -y -qq --no-install-recommends fcitx5 fcitx5-chinese-addons dbus-daemon dbus-bin \
+    > "$ROOT/build/smoke-ime-apt.log" 2>&1 || { tail "$ROOT/build/smoke-ime-apt.log"; exit 1; }
+chroot "$CH" dbus-uuidgen --ensure=/etc/machine-id
+mkdir -p "$CH/home/clerk/.config/fcitx5"
+cat > "$CH/home/clerk/.config/fcitx5/profile" <<'EOF'
+[Groups/0]
+Name=默认
+Default Layout=us
+DefaultIM=pinyin
+
+[Groups/0/Items/0]
+Name=keyboard-us
+Layout=
+
+[Groups/0/Items/1]
+Name=pinyin
+Layout=
+
+[GroupOrder]
+0=默认
+EOF
+chroot "$CH" chown -R clerk:clerk /home/clerk/.config
+
+U=(chroot --userspec=clerk:clerk "$CH" env -i PATH=/usr/bin:/bin HOME=/home/clerk LANG=zh_CN.UTF-8 LC_ALL=C.UTF-8
+   DISPLAY="$DISP" XDG_RUNTIME_DIR=/tmp/clerk-run)
+mkdir -p "$CH/tmp/clerk-run" && chroot "$CH" chown clerk:clerk /tmp/clerk-run && chmod 700 "$CH/tmp/clerk-run"
+BUS="$("${U[@]}" dbus-daemon --session --fork --print-address=1 --address=unix:path=/tmp/clerk-run/bus)"
+U+=(DBUS_SESSION_BUS_ADDRESS="$BUS")
+"${U[@]}" fcitx5 -d -r > "$ROOT/build/smoke-fcitx5.log" 2>&1
+for _ in $(seq 100); do
+    ls "$CH/home/clerk/.config/ibus/bus/" 2>/dev/null | grep -q . && break
+    sleep 0.2
+done
+say "fcitx5 running; ibus address file: $(ls "$CH/home/clerk/.config/ibus/bus/" 2>/dev/null | tr '\n' ' ')"
+
+"${U[@]}" QT_IM_MODULE=fcitx XMODIFIERS=@im=fcitx MEDIATION_DESK_USER=admin MEDIATION_DESK_PASSWORD=admin12345 \
+    mediation-desk --db "$S" > "$ROOT/build/smoke-ime-app.log" 2>&1 &
+APP=$!
+trap 'kill $APP 2>/dev/null || true; "${U[@]}" fcitx5-remote -e >/dev/null 2>&1 || true' EXIT
+wid=""
+for _ in $(seq 150); do
+    wid="$(X xdotool search --onlyvisible --name "调解工作台" 2>/dev/null | head -1 || true)"
+    [ -n "$wid" ] && break
+    sleep 0.2
+done
+[ -n "$wid" ] || { say "no main window"; cat "$ROOT/build/smoke-ime-app.log"; exit 1; }
+sleep 2
+X xdotool windowactivate --sync "$wid" 2>/dev/null || X xdotool windowfocus --sync "$wid"
+X xdotool key ctrl+n
+form=""
+for _ in $(seq 100); do
+    form="$(X xdotool search --onlyvisible --name "登记" 2>/dev/null | grep -v "^$wid$" | head -1 || true)"
+    [ -n "$form" ] && break
+    sleep 0.2
+done
+[ -n "$form" ] || { say "the registration form did not open"; exit 1; }
+sleep 1
+"${U[@]}" fcitx5-remote -o || true   # switch the focused field's input method on (pinyin)
+sleep 0.5
+say "fcitx5 state after -o: $("${U[@]}" fcitx5-remote 2>/dev/null || echo '?') (2 = active), current: $("${U[@]}" fcitx5-remote -n 2>/dev/null || echo '?')"
+X xdotool type --delay 120 nihao
+sleep 0.5
+X xdotool key space
+sleep 0.8
+X import -window root -resize 1024x "$SHOT"
+X xdotool key ctrl+a ctrl+c
+sleep 0.5
+got="$(X xclip -o -selection clipboard 2>/dev/null || true)"
+say "the focused field holds: '$got'"
+[ "$got" = "你好" ] || exit 1
+say "Chinese input through fcitx5: PASSED"
