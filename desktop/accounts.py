@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import os
 import re
 import time as _time
 from dataclasses import dataclass
@@ -117,8 +118,8 @@ def _burn(password: str) -> None:
         pass
 
 
-# A password check slot older than this was left by a killed process: it counts as a failure.
-ATTEMPT_STALE_SECONDS = 120
+# A password check slot older than this was left by a process that will not finish it.
+ATTEMPT_STALE_SECONDS = 60
 # How long a login waits for a free check slot (other checks of the same name in progress).
 ATTEMPT_WAIT_SECONDS = 60
 
@@ -168,6 +169,19 @@ def authenticate(db, name: str | None, password: str | None) -> User:
     return User(name, role, display or name)
 
 
+def _free_dead_slots(db, name: str, current) -> None:
+    """Slots of checks that will never finish: their process is gone (killed mid-check), or they are
+    older than any check takes. Nothing is learnt from a killed check (the answer is only given after
+    it is recorded), so a freed slot is not counted as a failure."""
+    from desktop.lock import pid_alive
+
+    stale = (current - _dt.timedelta(seconds=ATTEMPT_STALE_SECONDS)).isoformat(timespec="seconds")
+    for slot, started, pid in db.conn.execute(
+            "select id, started_at, pid from login_attempts where name = ?", (name,)).fetchall():
+        if started < stale or (pid is not None and pid != os.getpid() and not pid_alive(pid)):
+            db.conn.execute("delete from login_attempts where id = ?", (slot,))
+
+
 def _take_slot(db, name: str, password: str):
     """Take a password-check slot for `name` in one write transaction, waiting while the failures
     still allowed are all being checked. Returns ((role, hash, display name), slot id); raises
@@ -185,12 +199,7 @@ def _take_slot(db, name: str, password: str):
                 refusal = ("用户名或密码错误", True)
             else:
                 role, pw_hash, active, failed, locked_until, display = row
-                stale = (current - _dt.timedelta(seconds=ATTEMPT_STALE_SECONDS)).isoformat(timespec="seconds")
-                gone = db.conn.execute("delete from login_attempts where name = ? and started_at < ?",
-                                       (name, stale)).rowcount
-                if gone:  # checks a killed process never finished count as failures
-                    failed += gone
-                    db.conn.execute("update users set failed_count = ? where name = ?", (failed, name))
+                _free_dead_slots(db, name, current)
                 pending = db.conn.execute("select count(*) from login_attempts where name = ?", (name,)).fetchone()[0]
                 if not active:
                     audit.log(db, name, "login.failed", detail={"reason": "inactive"})
@@ -204,8 +213,8 @@ def _take_slot(db, name: str, password: str):
                     audit.log(db, name, "login.failed", detail={"reason": "locked", "locked": True})
                     refusal = (f"登录失败次数过多，账户已锁定至 {lock[11:16]}", False)
                 elif failed + pending < MAX_FAILURES:
-                    slot = db.conn.execute("insert into login_attempts (name, started_at) values (?, ?)",
-                                           (name, current.isoformat(timespec="seconds"))).lastrowid
+                    slot = db.conn.execute("insert into login_attempts (name, started_at, pid) values (?, ?, ?)",
+                                           (name, current.isoformat(timespec="seconds"), os.getpid())).lastrowid
                     return (role, pw_hash, display), slot
         if refusal is not None:
             text, burn = refusal

@@ -23,12 +23,13 @@ STATEMENTS = (
     """CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
        BEGIN SELECT RAISE(ABORT, '审计日志只能追加，不能删除'); END""",
     # Password checks in progress (issue 15): a slot is taken in a write transaction before argon2
-    # runs, so parallel guesses can never outnumber the failures still allowed. A slot left by a
-    # killed process counts as a failure once it is stale.
+    # runs, so parallel guesses can never outnumber the failures still allowed. A slot whose process
+    # is gone (killed mid-check) or that is older than a check can take is freed.
     """CREATE TABLE IF NOT EXISTS login_attempts (
         id INTEGER PRIMARY KEY,
         name TEXT NOT NULL,
-        started_at TEXT NOT NULL
+        started_at TEXT NOT NULL,
+        pid INTEGER
     )""",
 )
 
@@ -49,6 +50,11 @@ def missing(db) -> bool:
     return len(names) < 4
 
 
+def _pid_missing(db) -> bool:
+    cols = {r[1] for r in db.conn.execute("pragma table_info(login_attempts)")}
+    return bool(cols) and "pid" not in cols
+
+
 def _mac_missing(db) -> bool:
     return "mac" not in {r[1] for r in db.conn.execute("pragma table_info(audit_log)")}
 
@@ -63,7 +69,9 @@ def add_audit_mac(db) -> None:
 
 
 def ensure(db) -> None:
-    if missing(db) or _mac_missing(db):
+    if missing(db) or _mac_missing(db) or _pid_missing(db):
         with db.atomic():
             apply(db)
             add_audit_mac(db)
+            if _pid_missing(db):  # made by a development build of this work
+                db.conn.execute("ALTER TABLE login_attempts ADD COLUMN pid INTEGER")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import os
 import threading
 
 import argon2
@@ -91,13 +92,33 @@ def test_unknown_and_disabled_names_cost_one_full_password_check(station):
         accounts.authenticate(db, "m", "medi12345")
 
 
-def test_a_check_a_killed_process_left_counts_as_a_failure(station):
+def test_checks_killed_processes_left_do_not_block_or_lock(station):
+    import subprocess
+    import sys
+
     db, _, _ = station
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()  # a process that has ended (as one killed mid-check)
     old = (clock.now_datetime() - datetime.timedelta(seconds=accounts.ATTEMPT_STALE_SECONDS + 5))
     with db.atomic():
         for _ in range(accounts.MAX_FAILURES):  # five checks started and never finished (kill -9)
-            db.conn.execute("insert into login_attempts (name, started_at) values ('admin', ?)",
-                            (old.isoformat(timespec="seconds"),))
+            db.conn.execute("insert into login_attempts (name, started_at, pid) values ('admin', ?, ?)",
+                            (clock.now(), dead.pid))
+        db.conn.execute("insert into login_attempts (name, started_at, pid) values ('admin', ?, ?)",
+                        (old.isoformat(timespec="seconds"), os.getpid()))
+    assert accounts.authenticate(db, "admin", "admin12345").name == "admin"
+    assert db.conn.execute("select count(*) from login_attempts").fetchone()[0] == 0
+    assert db.conn.execute("select failed_count from users where name='admin'").fetchone()[0] == 0
+
+
+def test_a_live_check_in_progress_holds_its_slot(station):
+    # four failures and one check running right now (this process): the next guess waits for it,
+    # and once it fails the account is locked without the waiting guess ever being checked
+    db, _, _ = station
+    for _ in range(4):
+        with pytest.raises(Refused):
+            accounts.authenticate(db, "admin", "wrong12345")
+    with db.atomic():
+        db.conn.execute("update users set failed_count = 5 where name = 'admin'")
     with pytest.raises(Refused, match="锁定"):
         accounts.authenticate(db, "admin", "admin12345")
-    assert db.conn.execute("select count(*) from login_attempts").fetchone()[0] == 0
