@@ -14,7 +14,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QButtonGroup, QComboBox, QDialog, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton,
+    QButtonGroup, QComboBox, QDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton,
     QRadioButton, QVBoxLayout,
 )
 
@@ -189,7 +189,9 @@ class BatchPrintDialog(QDialog):
         self.folder.textChanged.connect(lambda t: t and self.to_folder.setChecked(True))
 
     def _pick(self) -> None:
-        d = QFileDialog.getExistingDirectory(self, "选择保存文件夹", self.folder.text())
+        from desktop.ui.filedialogs import folder_path
+
+        d = folder_path(self, "选择保存文件夹")
         if d:
             self.folder.setText(d)
 
@@ -228,10 +230,17 @@ class BatchPrintDialog(QDialog):
                 if len(info["skipped"]) > 20:
                     lines.append(f"　……另有 {len(info['skipped']) - 20} 件")
             self.summary.setText("\n".join(lines))
-            if then_print and info["files"]:
-                pages = print_files(info["files"], self)
-                if pages:
-                    self.summary.setText(self.summary.text() + f"\n已送打印机 {pages} 页")
+            if then_print:
+                # into memory, then the temporary folder goes at once: no plaintext copies stay on disk
+                import shutil
+
+                from desktop.ui.pdf_preview import start_print
+
+                datas = [Path(f).read_bytes() for f in info["files"]]
+                shutil.rmtree(info["folder"], ignore_errors=True)
+                if datas:  # printed on a helper thread with progress: the window stays usable
+                    start_print(self, datas, on_done=lambda pages: self.summary.setText(
+                        self.summary.text() + f"\n已送打印机 {pages} 页"))
 
         def failed(exc):
             self.error.show_message(opsmod.error_text(exc))

@@ -24,15 +24,16 @@ from desktop.files import write_bytes_atomic
 
 TEMP_PREFIX = "md-doc-"
 PRINT_DPI = 300  # enough for text on paper; 1200 dpi pages were ~500 MB each
+BAND_PX = 400  # rows rendered per call while printing
 ZOOM_STEPS = [0.5, 0.67, 0.8, 1.0, 1.25, 1.5, 2.0, 3.0]
 
 
 def sweep_temp(older_than_s: float = 0.0) -> int:
-    """Remove `md-doc-*` folders a crashed earlier run left in the temp directory; returns how many."""
+    """Remove `md-doc-*` / `md-batch-*` folders a crashed earlier run left in the temp directory."""
     removed = 0
     base = Path(tempfile.gettempdir())
     try:
-        candidates = list(base.glob(TEMP_PREFIX + "*"))
+        candidates = list(base.glob(TEMP_PREFIX + "*")) + list(base.glob("md-batch-*"))
     except OSError:
         return 0
     now = time.time()  # file ages only, not a date
@@ -135,8 +136,9 @@ class PrintJob(QThread):
         self.progress.emit(self.pages, self.pages)
 
     def _raster(self) -> None:
+        from PySide6.QtCore import QRectF
         from PySide6.QtGui import QPainter
-        from PySide6.QtPdf import QPdfDocument
+        from PySide6.QtPdf import QPdfDocument, QPdfDocumentRenderOptions
 
         docs = []
         for data in self.documents:
@@ -159,10 +161,18 @@ class PrintJob(QThread):
                     size = doc.pagePointSize(i)  # points (1/72 inch)
                     scale = min(rect.width() / size.width(), rect.height() / size.height())
                     dpi_scale = min(scale, PRINT_DPI / 72.0)
-                    img = doc.render(i, QSize(int(size.width() * dpi_scale), int(size.height() * dpi_scale)))
-                    target = QRect(0, 0, int(size.width() * scale), int(size.height() * scale))
-                    painter.drawImage(target, img)
-                    del img
+                    w, h = int(size.width() * dpi_scale), int(size.height() * dpi_scale)
+                    # In bands: QtPdf renders under one lock for every document, so a whole page at
+                    # 300 dpi (~150 ms) would stall the preview painting on the UI thread meanwhile.
+                    for y in range(0, h, BAND_PX):
+                        bh = min(BAND_PX, h - y)
+                        opts = QPdfDocumentRenderOptions()
+                        opts.setScaledSize(QSize(w, h))
+                        opts.setScaledClipRect(QRect(0, y, w, bh))
+                        img = doc.render(i, QSize(w, bh), opts)
+                        target = QRectF(0, y * scale / dpi_scale, w * scale / dpi_scale, bh * scale / dpi_scale)
+                        painter.drawImage(target, img)
+                        del img
                     self.pages += 1
                     self.progress.emit(self.pages, total)
         finally:

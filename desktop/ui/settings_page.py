@@ -4,10 +4,10 @@ target, document fonts, and the long data jobs (back-entry import, demo cases) w
 from __future__ import annotations
 
 import json
-import time
+import secrets
 
 from PySide6.QtWidgets import (
-    QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QInputDialog, QLabel, QLineEdit, QPushButton,
+    QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QInputDialog, QLabel, QLineEdit, QPushButton,
     QScrollArea, QSpinBox, QVBoxLayout, QWidget,
 )
 
@@ -47,9 +47,11 @@ class SettingsPage(QWidget):
                            ("head", "负责人"), ("hours", "办公时间"), ("complaint_phone", "监督电话")):
             self.fields[key] = QLineEdit()
             f.addRow(label, self.fields[key])
-        self.template = QLineEdit()
+        from desktop.ui.caseno import CaseNoTemplateEdit
+
+        self.template = CaseNoTemplateEdit()
         self.template.textChanged.connect(self._preview_template)
-        f.addRow("案号模板", self.template)
+        f.addRow("案号格式", self.template)
         self.template_preview = QLabel()
         f.addRow("", self.template_preview)
         v.addWidget(box)
@@ -270,7 +272,9 @@ class SettingsPage(QWidget):
                              on_error=failed)
 
     def ask_backup(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "选择备份目录（如 U 盘）")
+        from desktop.ui.filedialogs import folder_path
+
+        folder = folder_path(self, "选择备份目录（如 U 盘）", removable=True)
         if folder:
             self.backup_to(folder)
 
@@ -309,7 +313,7 @@ class SettingsPage(QWidget):
         try:
             org.check_template(text)
             abbr = self.fields["abbr"].text() if "abbr" in self.fields else ""
-            self.template_preview.setText("示例：" + text.format(year=2026, abbr=abbr, seq=12))
+            self.template_preview.setText("示例：" + text.format(year=now()[:4], abbr=abbr, seq=12))
         except (InputError, KeyError, ValueError, IndexError) as exc:
             self.template_preview.setText(opsmod.error_text(exc) if isinstance(exc, InputError) else str(exc))
 
@@ -319,7 +323,9 @@ class SettingsPage(QWidget):
         self.font_faces.setText("\n".join(f"{label}：{face}（{source}）" for label, face, source in describe(configured)))
 
     def _pick_font(self, edit: QLineEdit) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "选择字体文件", "", "TrueType 字体 (*.ttf *.ttc)")
+        from desktop.ui.filedialogs import open_path
+
+        path = open_path(self, "选择字体文件", "TrueType 字体 (*.ttf *.ttc)")
         if path:
             edit.setText(path)
 
@@ -395,7 +401,9 @@ class SettingsPage(QWidget):
             self._calendar_op(lambda db, user: org.remove_calendar_override(db, d, user))
 
     def import_cases(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "选择补录文件", "", "JSON Lines (*.jsonl *.json)")
+        from desktop.ui.filedialogs import open_path
+
+        path = open_path(self, "选择补录文件", "补录文件 (*.jsonl *.json)", removable=True)
         if path:
             self.run_import(path)
 
@@ -427,7 +435,7 @@ class SettingsPage(QWidget):
             def progress(done):
                 task.report(done, n)
                 task.check()  # cancel between batches; finished batches stay (each is one transaction)
-            return demo.fill(db, n, seed=int(time.time()), actor=user, progress=progress, chunk=500)
+            return demo.fill(db, n, seed=secrets.randbelow(2**31), actor=user, progress=progress, chunk=500)
 
         def done(added):
             self.session.changed("cases")
