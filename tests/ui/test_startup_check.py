@@ -46,5 +46,6 @@ def test_a_fault_found_behind_the_window_stops_writing(qtbot, session):
     assert not session.user.can("write")
     assert win.mode_label.isVisible() and "停止写入" in win.mode_label.text()
     assert "备份" in win.integrity_box.text()
+    win.integrity_box.close()
     with pytest.raises(PermissionDenied):
         cases.create_case(session.db, {"application": {"mode": "written"}}, session.user)
