@@ -291,6 +291,9 @@ class ExchangePage(QWidget):
                                " order by seq desc limit 500").fetchall()
         import json
 
+        from desktop.ui.texts import UserNames
+
+        who = UserNames(db)
         table = []
         for seq, name, at, full, counts, by in rows:
             c = json.loads(counts or "{}")
@@ -298,7 +301,7 @@ class ExchangePage(QWidget):
             # the first bundle holds every record even when not asked for a full one
             kind = "完整" if full or seq == 1 else ("零上报" if nil else "增量")
             table.append([seq, name, at[:19].replace("T", " "), kind,
-                          c.get("cases", 0), c.get("mediators", 0), c.get("case_events", 0), by])
+                          c.get("cases", 0), c.get("mediators", 0), c.get("case_events", 0), who(by)])
         fill_table(self.out_table, table, [r[0] for r in rows])
         if rows:
             self.resend_seq.setMaximum(rows[0][0])
@@ -406,7 +409,7 @@ class ExchangePage(QWidget):
         def done(r):
             c = r["counts"]
             text = (f"第 {r['seq']} 号数据包：零上报（自上次导出以来没有变动）" if r["nil"] else
-                    f"第 {r['seq']} 号数据包{'（完整）' if r['full'] else ''}：案件 {c['cases']} 件，调解员 {c['mediators']} 条，"
+                    f"第 {r['seq']} 号数据包{'（完整）' if r['full'] or r['seq'] == 1 else ''}：案件 {c['cases']} 件，调解员 {c['mediators']} 条，"
                     f"案件经过 {c['case_events']} 条")
             if r.get("new_key"):
                 text += "。本站此前没有签名密钥，已自动生成：请导出本站登记卡交汇总端登记"
