@@ -108,6 +108,9 @@ def _list(value, path: str, problems: Problems) -> list:
     return value
 
 
+_LINE_BREAKS_AND_TABS = str.maketrans("", "", "\n\r\t")
+
+
 def _text(obj: dict, key: str, path: str, problems: Problems, *, required=False, max_len=2000) -> str | None:
     value = obj.get(key)
     if value is None or value == "":
@@ -117,9 +120,10 @@ def _text(obj: dict, key: str, path: str, problems: Problems, *, required=False,
     if not isinstance(value, str):
         problems.add(f"{path}.{key}" if path else key, "应为文字")
         return None
-    if value.isprintable():
+    if value.isprintable() or (max_len >= 2000 and value.translate(_LINE_BREAKS_AND_TABS).isprintable()):
         # The common case, decided in C: no control, format or separator character other than the
-        # ASCII space, so nothing hidden and no odd space to tidy (this runs ~30 times per record).
+        # ASCII space (and, in a long text, line breaks and tabs), so nothing hidden and no odd space
+        # to tidy (this runs ~30 times per record).
         if len(value) > max_len:
             problems.add(f"{path}.{key}" if path else key, f"过长（最多{max_len}字）")
             return None
