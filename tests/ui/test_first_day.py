@@ -99,7 +99,14 @@ def test_first_day_of_a_township_clerk(qtbot, tmp_path, qsettings, chinese_qt, m
         assert "本站编号" in win.station.toolTip()
         dash = win.pages["工作台"]
         panel = dash.first_day
-        qtbot.waitUntil(panel.isVisible, timeout=5000)  # filled in after the first paint
+        from desktop.sync import keys as sk
+        from desktop.ui.first_day import progress
+
+        try:
+            qtbot.waitUntil(panel.isVisible, timeout=10000)  # filled in after the first paint
+        except Exception:
+            raise AssertionError(f"first-day panel hidden: {progress(session.db)}, hub {sk.is_hub(session.db)}, "
+                                 f"page shown {dash.isVisible()}") from None
         assert not scan(win), scan(win)
 
         # 1. first-day panel → add a mediator (the roster's dialog)
