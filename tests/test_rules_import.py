@@ -232,3 +232,19 @@ def test_review_application_refused_for_a_second_lr_type_or_a_confirmed_agreemen
         check_review_allowed(confirmed, dt.date(2026, 10, 25))
     assert "第75条第5项" in str(exc.value)
     check_review_allowed(records.agreed(), dt.date(2026, 10, 25))  # PAY and CT-END: allowed
+
+
+def test_a_case_stored_before_the_newer_rules_is_taken_at_the_hub_with_a_warning():
+    # What a station stored under an earlier version (closed as expired on the period's last day)
+    # must not stop its whole bundle at the hub; a new entry is refused as before.
+    rec = _accepted()
+    rec["outcome"] = {"kind": "expired", "closed_at": "2026-10-26", "reason": None}
+    today = dt.date(2026, 11, 30)
+    _r, fresh = cases.check_record(rec, today=today)
+    assert fresh.messages() and not fresh.warnings
+    checked, stored = cases.check_record(rec, today=today, stored=True)
+    assert not stored and [w[1] for w in stored.warnings] == ["expired_early"]
+    assert checked["warnings"][0]["code"] == "expired_early"
+    bad = _accepted()
+    bad["outcome"] = {"kind": "unknown", "closed_at": "2026-10-27", "reason": None}
+    assert cases.check_record(bad, today=today, stored=True)[1]  # the shape is never relaxed

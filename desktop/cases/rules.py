@@ -38,11 +38,11 @@ _TOP_AND_COMPUTED = frozenset(TOP_KEYS | COMPUTED_KEYS)
 class _Ctx:
     """What the parts learn about the case and later parts need (dates, decisions)."""
 
-    __slots__ = ("raw", "rec", "p", "today", "cal", "received_date", "workers_raw", "workers", "claims",
+    __slots__ = ("raw", "rec", "p", "today", "cal", "stored", "received_date", "workers_raw", "workers", "claims",
                  "decided", "accepted", "deadline", "extended", "kind", "closed", "effective", "items")
 
-    def __init__(self, raw: dict, p: Problems, today: _dt.date, cal: WorkCalendar | None):
-        self.raw, self.p, self.today, self.cal = raw, p, today, cal
+    def __init__(self, raw: dict, p: Problems, today: _dt.date, cal: WorkCalendar | None, stored: bool = False):
+        self.raw, self.p, self.today, self.cal, self.stored = raw, p, today, cal, stored
         self.rec: dict = {}
         self.received_date = self.decided = self.deadline = self.closed = self.effective = None
         self.workers_raw: list = []
@@ -52,19 +52,33 @@ class _Ctx:
         self.accepted = self.extended = False
         self.kind = None
 
+    def newer_rule(self, path: str, code: str, message: str) -> None:
+        """A rule added after records were first stored (issue 13): it refuses new entries, but a
+        record already stored (a station's bundle at the hub) is taken with a warning, so one old case
+        does not stop a whole bundle."""
+        if self.stored:
+            self.p.warn(path, code, message)
+        else:
+            self.p.add(path, message)
+
     def calendar(self) -> WorkCalendar:
         if self.cal is None:
             self.cal = WorkCalendar()
         return self.cal
 
 
-def check_record(raw, *, today: _dt.date | None = None, cal: WorkCalendar | None = None) -> tuple[dict, Problems]:
-    """Validate a case record and return it normalised. One set of rules for every entry path."""
+def check_record(raw, *, today: _dt.date | None = None, cal: WorkCalendar | None = None,
+                 stored: bool = False) -> tuple[dict, Problems]:
+    """Validate a case record and return it normalised. One set of rules for every entry path.
+
+    `stored`: the record was stored before (a bundle at the hub): rules newer than the record's
+    program version warn instead of refusing (`_Ctx.newer_rule`).
+    """
     problems = Problems()
     if not isinstance(raw, dict):
         problems.add("", "案件记录应为 JSON 对象")
         return {}, problems
-    ctx = _Ctx(raw, problems, today or _today(), cal)
+    ctx = _Ctx(raw, problems, today or _today(), cal, stored)
     for key in raw:
         if key not in _TOP_AND_COMPUTED:
             problems.add(key, "未知字段")
@@ -370,8 +384,8 @@ def rule_consent_before_acceptance(ctx: _Ctx, acc: dict) -> None:
         return
     p = ctx.p
     if acc.get("respondent_agreed") is False:
-        p.add("acceptance.respondent_agreed", "被申请人不同意调解的，不能受理，应书面告知申请人"
-                                              "（《企业劳动争议协商调解规定》第22条）")
+        ctx.newer_rule("acceptance.respondent_agreed", "accepted_without_consent",
+                       "被申请人不同意调解的，不能受理，应书面告知申请人（《企业劳动争议协商调解规定》第22条）")
     consents = acc.get("consents")
     if consents is None:
         return  # older records: consent not itemised
@@ -585,8 +599,9 @@ def rule_expiry_after_the_period(ctx: _Ctx) -> None:
     """EMR Art. 29: a case is 逾期未达成协议 (deemed failed) only once the mediation period, with any
     agreed extension, has run out: it cannot be closed as expired on or before its last day."""
     if ctx.kind == "expired" and ctx.closed and ctx.deadline and ctx.closed <= ctx.deadline:
-        ctx.p.add("outcome.closed_at", f"调解期限{'（含延期）' if ctx.extended else ''}至{ctx.deadline.isoformat()}届满，"
-                                       "届满前不能以「逾期未达成协议」结案（《企业劳动争议协商调解规定》第29条）")
+        ctx.newer_rule("outcome.closed_at", "expired_early",
+                       f"调解期限{'（含延期）' if ctx.extended else ''}至{ctx.deadline.isoformat()}届满，"
+                       "届满前不能以「逾期未达成协议」结案（《企业劳动争议协商调解规定》第29条）")
 
 
 def _outcome(ctx: _Ctx) -> None:
@@ -621,7 +636,8 @@ def rule_agreement_within_the_period(ctx: _Ctx) -> None:
             msg = f"协议生效日期晚于延期后的调解期限{ctx.deadline.isoformat()}"
         else:
             msg = f"协议生效日期晚于调解期限{ctx.deadline.isoformat()}，且没有记录双方同意的延期"
-        ctx.p.add("agreement.effective_at", msg + "（《企业劳动争议协商调解规定》第29条：期满未达成协议的，视为调解不成）")
+        ctx.newer_rule("agreement.effective_at", "agreement_after_period",
+                       msg + "（《企业劳动争议协商调解规定》第29条：期满未达成协议的，视为调解不成）")
 
 
 def review_refusal(rec: dict) -> str | None:

@@ -198,7 +198,8 @@ def prepare(items: list[tuple[int, bytes]], ctx: Context, handle=None) -> Prepar
             if cal is None:
                 cal = cals[st] = WorkCalendar({_dt.date.fromisoformat(d): bool(v)
                                                for d, v in ctx.overrides.get(st, {}).items()})
-            rec, problems = cases.check_record(r["doc"], today=ctx.check_today, cal=cal)
+            # stored=True: a station's case stored before a newer rule is taken with a warning, not refused
+            rec, problems = cases.check_record(r["doc"], today=ctx.check_today, cal=cal, stored=True)
             if problems:
                 raise RecordProblem(n, f"第{n}条记录（案件 {r['case_no']}）未通过案件规则检查："
                                        f"{'；'.join(problems.messages()[:3])}")
