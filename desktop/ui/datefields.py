@@ -131,6 +131,8 @@ class _Field(QLineEdit):
     def commit(self) -> bool:
         """Read what was typed; put back the last good value (and say so) when it is not a date."""
         text = self.text()
+        if not self.isModified() and self.problem:
+            return False  # nothing typed since the value was put back (Enter, then editingFinished)
         value = self._parse(text)
         if value is None:
             self._show()

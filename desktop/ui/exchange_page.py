@@ -205,6 +205,7 @@ class ExchangePage(QWidget):
         self.folder = QLineEdit()
         self.folder.setObjectName("export_folder")
         self.folder.setPlaceholderText("选择 U 盘或文件夹")
+        self.folder.textChanged.connect(lambda *_: "导出目录" in self.message.text() and self._say(""))
         row.addWidget(self.folder, 1)
         pick = QPushButton("选择…")
         pick.clicked.connect(self._pick_folder)
