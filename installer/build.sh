@@ -103,9 +103,13 @@ build_deb() {
     cat > "$stage/usr/bin/$NAME" <<EOF
 #!/bin/sh
 # MediationDesk launcher: with no arguments the desktop program, with a command the command line.
-# Bundled Qt cannot load the system's fcitx plugin; fcitx5 and ibus both serve the ibus protocol,
-# which the bundled Qt speaks, so the ibus module is used where fcitx was asked for.
-case "\${QT_IM_MODULE:-}" in fcitx|fcitx5) QT_IM_MODULE=ibus; export QT_IM_MODULE ;; esac
+# Bundled Qt cannot load the system's fcitx plugin (built against the system Qt's private API).
+# fcitx5 also serves the ibus protocol on the session bus as org.freedesktop.portal.IBus, which
+# the bundled Qt's ibus plugin reaches with IBUS_USE_PORTAL=1 (its address-file route does not
+# connect to fcitx5), so that is used where fcitx was asked for.
+case "\${QT_IM_MODULE:-}" in
+    fcitx|fcitx5) QT_IM_MODULE=ibus; IBUS_USE_PORTAL=1; export QT_IM_MODULE IBUS_USE_PORTAL ;;
+esac
 exec $app/$NAME "\$@"
 EOF
     chmod 0755 "$stage/usr/bin/$NAME"

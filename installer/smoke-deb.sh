@@ -196,7 +196,7 @@ done
 [ -n "$wid" ] || { kill "$APP_PID" 2>/dev/null; fail "no window appeared"; }
 sleep 2  # let the first page finish loading its lists before the picture
 mkdir -p "$(dirname "$SHOT")"
-DISPLAY="$DISP" import -window root -resize 1024x "$SHOT"
+DISPLAY="$DISP" import -window root -resize 1024x -colors 256 "PNG8:$SHOT"
 log "window '$(DISPLAY="$DISP" xdotool getwindowname "$wid")' shown; screenshot $SHOT"
 
 if [ "$IME" -eq 1 ]; then

@@ -5,8 +5,9 @@
 #
 # In the chroot where the .deb is installed: fcitx5 with pinyin (Debian's fcitx5 and
 # fcitx5-chinese-addons), a session bus, the program started the way a UOS/Kylin session starts it
-# (QT_IM_MODULE=fcitx; the launcher hands that to the bundled Qt's ibus plugin, which fcitx5's ibus
-# frontend serves), Ctrl+N for the registration form, pinyin switched on, "nihao" and a space typed
+# (QT_IM_MODULE=fcitx; the launcher hands that to the bundled Qt's ibus plugin through the IBus
+# portal name that fcitx5's ibus frontend serves), Ctrl+N for the registration form, a click into
+# 单位名称, pinyin switched on, "nihao" and a space typed
 # with xdotool. The focused field's text is then copied (Ctrl+A, Ctrl+C) and read from the X
 # clipboard on the host: it must be 你好. A screenshot goes to docs/install/linux-fcitx5.png.
 set -euo pipefail
@@ -64,7 +65,7 @@ for _ in $(seq 150); do
 done
 [ -n "$wid" ] || { say "no main window"; cat "$ROOT/build/smoke-ime-app.log"; exit 1; }
 sleep 2
-X xdotool windowactivate --sync "$wid" 2>/dev/null || X xdotool windowfocus --sync "$wid"
+X xdotool windowfocus --sync "$wid"  # no window manager: focus by hand
 X xdotool key ctrl+n
 form=""
 for _ in $(seq 100); do
@@ -74,6 +75,10 @@ for _ in $(seq 100); do
 done
 [ -n "$form" ] || { say "the registration form did not open"; exit 1; }
 sleep 1
+X xdotool windowfocus --sync "$form" || true
+# 单位名称 (the employer's name): the form opens at the same place on the 1366x768 screen
+X xdotool mousemove 534 483 click 1
+sleep 0.5
 "${U[@]}" fcitx5-remote -o || true   # switch the focused field's input method on (pinyin)
 sleep 0.5
 say "fcitx5 state after -o: $("${U[@]}" fcitx5-remote 2>/dev/null || echo '?') (2 = active), current: $("${U[@]}" fcitx5-remote -n 2>/dev/null || echo '?')"
@@ -81,7 +86,7 @@ X xdotool type --delay 120 nihao
 sleep 0.5
 X xdotool key space
 sleep 0.8
-X import -window root -resize 1024x "$SHOT"
+X import -window root -resize 1024x -colors 256 "PNG8:$SHOT"
 X xdotool key ctrl+a ctrl+c
 sleep 0.5
 got="$(X xclip -o -selection clipboard 2>/dev/null || true)"

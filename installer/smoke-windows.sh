@@ -159,7 +159,7 @@ for _ in $(seq 150); do
 done
 [ -n "$wid" ] || fail "no window under wine"
 sleep 3
-DISPLAY="$DISP" import -window root -resize 1024x "$ROOT/docs/install/windows-wine.png"
+DISPLAY="$DISP" import -window root -resize 1024x -colors 256 "PNG8:$ROOT/docs/install/windows-wine.png"
 log "window '$(DISPLAY="$DISP" xdotool getwindowname "$wid")' shown; screenshot docs/install/windows-wine.png"
 wine_as wineserver -k || true
 sleep 1
