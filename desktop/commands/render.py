@@ -54,7 +54,8 @@ def _today(args) -> _dt.date:
 def cmd_render(args) -> int:
     from desktop import audit, org as orgm
     from desktop.commands.common import open_session
-    from desktop.documents import DocumentError, DocumentRefused, render_document, render_dossier, write_roster_xlsx
+    from desktop.documents import DocumentError, DocumentRefused
+    from desktop.documents import station as station_docs  # the hub's template overrides where active
 
     doc = args.document
     out = args.out
@@ -80,9 +81,9 @@ def cmd_render(args) -> int:
 
                 profile = with_last_year(s.db, profile, today)
             if is_xlsx:
-                write_roster_xlsx(doc, profile, mediators, out, today=today)
+                station_docs.write_roster_xlsx(s.db, doc, profile, mediators, out, today=today)
             else:
-                render_document(doc, {}, profile, out, today=today, mediators=mediators)
+                station_docs.render_document(s.db, doc, {}, profile, out, today=today, mediators=mediators)
             detail = {"document": doc, "count": len(mediators)}
             record_id = None
         else:
@@ -92,9 +93,9 @@ def cmd_render(args) -> int:
             if case is None:
                 raise InputError(f"--case: 找不到案件「{args.case_no}」")
             if doc == "dossier":
-                render_dossier(case, profile, out, today=today)
+                station_docs.render_dossier(s.db, case, profile, out, today=today)
             else:
-                render_document(doc, case, profile, out, today=today)
+                station_docs.render_document(s.db, doc, case, profile, out, today=today)
             detail = {"document": doc, "case_no": case.get("case_no")}
             record_id = case.get("id")
     except DocumentRefused as exc:

@@ -710,6 +710,44 @@ def forms_dir(db, where: Path) -> Path:
     return out
 
 
+def active_forms_dir(db) -> Path | None:
+    """The forms folder this station's documents are rendered from: None (the shipped forms/) when no
+    hub override is active, else a folder with the overrides in place of the shipped files.
+
+    The folder is named by the hash of everything in it, so a render after an apply or a revert (or
+    after the shipped forms changed) gets a new folder and the template cache, keyed by path, never
+    serves a stale one. A folder found with other bytes (edited by hand) is not used."""
+    from desktop.documents.templates import FORMS_DIR
+
+    got = template_overrides(db)
+    if not got:
+        return None
+    files = {p.name: (got[p.stem]["text"].encode("utf-8") if p.stem in got else p.read_bytes())
+             for p in sorted(FORMS_DIR.glob("*.toml"))}
+    digest = sha256(b"".join(name.encode("utf-8") + b"\0" + sha256(data).encode("ascii") + b"\n"
+                             for name, data in files.items()))
+    root = Path(tempfile.gettempdir()) / "mediationdesk-forms"
+    out = root / digest[:32]
+
+    def same(folder: Path) -> bool:
+        try:
+            return all((folder / n).read_bytes() == data for n, data in files.items())
+        except OSError:
+            return False
+
+    if out.is_dir() and same(out):
+        return out
+    root.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix="tmp-", dir=root))
+    for n, data in files.items():
+        (tmp / n).write_bytes(data)
+    try:
+        tmp.rename(out)  # two processes racing: the loser keeps its own private folder
+    except OSError:
+        return tmp
+    return out
+
+
 # --- the hub's side -------------------------------------------------------------------------------------
 
 def _require_hub(db, actor) -> None:

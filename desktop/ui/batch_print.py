@@ -53,7 +53,8 @@ def safe_name(text: str) -> str:
 
 def render_batch(db, task, case_ids: list[str], kind: str, out_dir) -> dict:
     """Render `kind` for each case into out_dir (runs on the worker). Cancelling removes this run's files."""
-    from desktop.documents import DocumentError, allowed, render_document, render_dossier
+    from desktop.documents import DocumentError
+    from desktop.documents import station as station_docs  # the hub's template overrides where active
     from desktop.ui.case_window import DOCUMENT_LABELS
 
     out = Path(out_dir)
@@ -68,16 +69,16 @@ def render_batch(db, task, case_ids: list[str], kind: str, out_dir) -> dict:
             task.report(i, len(case_ids))
             task.check()
             case = cases.get_case(db, cid)
-            ok, reason = allowed("dossier" if kind == DOSSIER else kind, case)
+            ok, reason = station_docs.allowed(db, "dossier" if kind == DOSSIER else kind, case)
             if not ok:  # the template's declared states: the reason names the case's state
                 skipped.append((case["case_no"], reason))
                 continue
             target = out / f"{safe_name(case['case_no'])}-{label}.pdf"
             try:
                 if kind == DOSSIER:
-                    render_dossier(case, profile, target)
+                    station_docs.render_dossier(db, case, profile, target)
                 else:
-                    render_document(kind, case, profile, target, mediators=mediators)
+                    station_docs.render_document(db, kind, case, profile, target, mediators=mediators)
             except DocumentError as exc:  # refused (review window) or a missing glyph: named, not fatal
                 skipped.append((case["case_no"], str(exc)))
                 continue

@@ -51,15 +51,18 @@ def sweep_temp(older_than_s: float = 0.0) -> int:
     return removed
 
 
-def render_bytes(name: str, case: dict, profile: dict, *, mediators=None) -> bytes:
+def render_bytes(name: str, case: dict, profile: dict, *, mediators=None, db=None) -> bytes:
     """A document's PDF as bytes. The renderer writes a file: it lives in a private folder for the
-    few milliseconds of rendering and is removed at once (sweep_temp removes it after a crash)."""
+    few milliseconds of rendering and is removed at once (sweep_temp removes it after a crash).
+    With `db`, the station's templates (the hub's overrides where active)."""
     from desktop.documents.render import render_document
+    from desktop.documents.station import forms_dir
 
     folder = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX))
     try:
         out = folder / "doc.pdf"
-        render_document(name, case, profile, out, mediators=mediators)
+        render_document(name, case, profile, out, mediators=mediators,
+                        forms_dir=forms_dir(db) if db is not None else None)
         return out.read_bytes()
     finally:
         shutil.rmtree(folder, ignore_errors=True)
