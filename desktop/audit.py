@@ -142,6 +142,17 @@ def verify(db) -> list[str]:
     return problems + verify_macs(db)
 
 
+def checkpoint(db) -> dict | None:
+    """The log's head as a bundle carries it: sequence, chain hash and MAC (None without a key)."""
+    row = db.conn.execute("select seq, hash from audit_log order by seq desc limit 1").fetchone()
+    if row is None:
+        return None
+    mac = None
+    if _has_mac(db):
+        mac = db.conn.execute("select mac from audit_log where seq = ?", (row[0],)).fetchone()[0]
+    return {"seq": row[0], "hash": row[1], "mac": mac}
+
+
 def head(db) -> str:
     row = db.conn.execute("select hash from audit_log order by seq desc limit 1").fetchone()
     return row[0] if row else GENESIS

@@ -88,3 +88,36 @@ def test_an_older_file_gets_the_mac_column_and_verifies(station):
         assert last is not None
     finally:
         again.conn.close()
+
+
+def test_a_log_cut_after_an_export_is_reported_by_check_and_at_the_hub(tmp_path, monkeypatch):
+    from desktop.commands.station import run_checks
+    from desktop.sync import export, hub
+    from tests.test_sync_support import connect, make_hub, make_station
+
+    monkeypatch.setenv("MEDIATION_DESK_HOME", str(tmp_path / "home"))
+    s, a, spath = make_station(tmp_path, "s", seed=6, n=2)
+    h, u, _ = make_hub(tmp_path)
+    connect(s, a, h, u)
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    first = export.export_bundle(s, usb, a)
+    assert hub.import_bundle(h, first["path"], u)["warning"] is None
+    assert export.checkpoint_problems(s) == []
+    s.conn.close()
+    conn = sqlite3.connect(spath)  # the attacker cuts the log's tail and fixes sqlite_sequence
+    conn.execute("drop trigger audit_log_no_delete")
+    keep = conn.execute("select max(seq) from audit_log").fetchone()[0] - 12
+    conn.execute("delete from audit_log where seq > ?", (keep,))
+    conn.execute("update sqlite_sequence set seq = ? where name = 'audit_log'", (keep,))
+    conn.commit()
+    conn.close()
+    s = dbm.open_database(spath)
+    a = accounts.authenticate(s, "demo", "demo")
+    problems = run_checks(s)
+    assert any("截断" in p for p in problems), problems
+    second = export.export_bundle(s, usb, a)
+    r = hub.import_bundle(h, second["path"], u)
+    assert "审计日志比上一个数据包时更短" in (r["warning"] or "")
+    assert [e["action"] for e in audit.entries(h)][-1] == "bundle.audit_rewound"
+    s.conn.close()

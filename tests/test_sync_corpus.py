@@ -138,7 +138,7 @@ def test_malformed_manifests(world, label, manifest):
     if label == "duplicate keys":
         text = bundle.canonical_json(m).decode()
         manifest = text.replace('{"app_version"', '{"seq":99,"app_version"', 1).replace('"seq":2', '"seq":2', 1).encode()
-        assert manifest.count(b'"seq"') == 2
+        assert manifest.count(b'"seq"') == text.count('"seq"') + 1  # one more top-level "seq"
     if label == "lone surrogate":
         manifest = bundle.canonical_json(m).replace(b'"station_name":"', b'"station_name":"\\ud800', 1)
     # unsigned, it is refused at the signature, before any parsing (issue 15)

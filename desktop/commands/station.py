@@ -228,6 +228,9 @@ def run_checks(database) -> list[str]:
     if fk:
         problems.append(f"外键检查：{len(fk)} 处不一致")
     problems += audit.verify(database)
+    from desktop.sync.export import checkpoint_problems
+
+    problems += checkpoint_problems(database)  # the log against the last exported bundle's checkpoint
     cal = cases.calendar_for(database)
     for case_no, doc in database.conn.execute("select case_no, doc from cases where deleted = 0"):
         rec = json.loads(doc)

@@ -318,6 +318,11 @@ MANIFEST_CHECKS = {
 # Keys a manifest may leave out (bundles written before them): `package`, the last downward package
 # the station applied (desktop/sync/downward.py), so its hub sees which station applied which.
 OPTIONAL_CHECKS = {
+    # the audit log's head when the bundle was made (issue 15): the hub keeps it, so a log cut or
+    # rewritten before the last export shows at the hub and in the station's `check`
+    "audit_checkpoint": lambda v: isinstance(v, dict) and set(v) == {"seq", "hash", "mac"}
+    and _is_int(v["seq"]) and isinstance(v["hash"], str) and HEX64.fullmatch(v["hash"]) is not None
+    and (v["mac"] is None or (isinstance(v["mac"], str) and HEX64.fullmatch(v["mac"]) is not None)),
     "package": lambda v: isinstance(v, dict) and set(v) == {"hub", "seq", "sha256", "applied_at"}
     and isinstance(v["hub"], str) and re.fullmatch(r"[A-Za-z0-9]{1,40}", v["hub"]) is not None
     and _is_int(v["seq"], 1, 10**9) and isinstance(v["sha256"], str) and HEX64.fullmatch(v["sha256"]) is not None

@@ -258,7 +258,7 @@ def hub_of(db) -> dict | None:
 def build_bundle(records: list[dict], *, signing_key, station: str, station_name: str, role: str, seq: int,
                  prev_sha256: str | None, created: str, since: str | None, full: bool, recipient: str,
                  audit_head, calendar_version: str, stats_fingerprint: str | None,
-                 package: dict | None = None) -> tuple[bytes, dict]:
+                 package: dict | None = None, audit_checkpoint: dict | None = None) -> tuple[bytes, dict]:
     """Encrypt, describe, sign and pack records; verify the result with the hub's own reader."""
     import pyrage
     from pyrage import x25519
@@ -286,6 +286,8 @@ def build_bundle(records: list[dict], *, signing_key, station: str, station_name
     }
     if package:  # only once a downward package was applied, so a hub older than that key never sees it
         manifest["package"] = package
+    if audit_checkpoint:
+        manifest["audit_checkpoint"] = audit_checkpoint
     manifest_bytes = bundle.canonical_json(manifest)
     sig = signing_key.sign(manifest_bytes, f"timestamp:{created} file:manifest.json station:{station} seq:{seq}")
     data = bundle.build_zip([("manifest.json", manifest_bytes), ("manifest.json.minisig", sig),
@@ -339,7 +341,8 @@ def export_bundle(db, out_dir, actor, *, full: bool = False) -> dict:
             role="hub" if keys.is_hub(db) else "station", seq=seq, prev_sha256=last[1] if last else None,
             created=created, since=last[2] if last else None, full=full, recipient=hub["recipient"],
             audit_head=audit.head(db), calendar_version=cases.calendar_for(db).data_version()[:200],
-            stats_fingerprint=stats_fingerprint(db, period, station), package=_package_report(db, hub))
+            stats_fingerprint=stats_fingerprint(db, period, station), package=_package_report(db, hub),
+            audit_checkpoint=audit.checkpoint(db))
         counts = manifest["counts"]
         name = bundle.file_name(station, seq)
         digest = bundle.sha256(data)
@@ -371,6 +374,33 @@ def export_bundle(db, out_dir, actor, *, full: bool = False) -> dict:
                       f"请换一个 U 盘后用 export --resend {seq} 重新写出（内容与原包逐字节相同）") from None
     return {"path": str(path), "seq": seq, "sha256": digest, "counts": counts,
             "nil": not any(counts.values()), "new_key": not had_key, "full": bool(full)}
+
+
+def checkpoint_problems(db) -> list[str]:
+    """The audit log against the checkpoint in the last bundle this station exported (its kept copy):
+    an entry cut off or rewritten since then is reported by `check`."""
+    row = db.conn.execute("select seq, kept_path, sha256 from sync_bundles_out order by seq desc limit 1").fetchone()
+    if row is None:
+        return []
+    try:
+        data = Path(row[1]).read_bytes()
+        if bundle.sha256(data) != row[2]:
+            raise ValueError
+        manifest = bundle.parse_manifest(bundle.read_container(data, max_size=max(len(data), 1))[0])
+    except (OSError, ValueError, bundle.Rejected):
+        return [f"本站保存的第 {row[0]} 号数据包副本缺失或已改动，无法核对审计日志（可用 export --resend 前先检查）"]
+    cp = manifest.get("audit_checkpoint")
+    if not cp:
+        return []
+    for (detail,) in db.conn.execute("select detail from audit_log where action = 'backup.restore'"):
+        if row[0] in json.loads(detail).get("bundles_kept", []):
+            return []  # restored from a backup older than this bundle (audited): the log was rewound on purpose
+    got = db.conn.execute("select hash from audit_log where seq = ?", (cp["seq"],)).fetchone()
+    if got is None:
+        return [f"审计日志在第 {row[0]} 号数据包导出之后被截断：导出时已有第 {cp['seq']} 条，现在没有"]
+    if got[0] != cp["hash"]:
+        return [f"审计日志在第 {row[0]} 号数据包导出之后被改写：第 {cp['seq']} 条与导出时不同"]
+    return []
 
 
 def resend(db, seq: int, out_dir, actor) -> Path:

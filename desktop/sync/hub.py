@@ -453,6 +453,9 @@ def _import_bundle(db, path, actor, *, max_size: int, parallel: bool | None, reb
         context = _context(db, manifest, calendar_records)
     except intake.RecordProblem as exc:
         fail("记录", exc.message)
+    prev_manifest = db.conn.execute("select manifest from sync_bundles_in where station = ? order by seq desc limit 1",
+                                    (station,)).fetchone()
+    previous_cp = json.loads(prev_manifest[0]).get("audit_checkpoint") if prev_manifest and prev_manifest[0] else None
     imported_at = now()
     try:
         with immediate(db):
@@ -480,6 +483,12 @@ def _import_bundle(db, path, actor, *, max_size: int, parallel: bool | None, reb
     except sqlite3.IntegrityError as exc:
         fail("写入", f"记录与本汇总端已有数据冲突（{exc}），未写入任何数据")
     warning = fingerprint_warning(db, station, manifest["period"]["label"], manifest["stats_fingerprint"], ours=ours)
+    cut = checkpoint_warning(previous_cp, manifest.get("audit_checkpoint"), srow[4])
+    if cut:
+        warning = f"{warning}；{cut}" if warning else cut
+        with db.atomic():
+            audit.log(db, actor.name, "bundle.audit_rewound", target="sync_bundles_in", record_id=f"{station}-{seq}",
+                      detail={"previous": previous_cp, "now": manifest.get("audit_checkpoint")})
     n_cases = manifest["counts"]["cases"]
     nil = not any(manifest["counts"].values())
     msg = (f"{name}：已导入（站点 {srow[4]}，第 {seq} 号{'，完整数据包' if manifest['full'] else ''}）"
@@ -489,6 +498,17 @@ def _import_bundle(db, path, actor, *, max_size: int, parallel: bool | None, reb
               f"案件经过 {manifest['counts']['case_events']} 条"))
     return {"file": name, "station": station, "seq": seq, "status": "imported", "imported_at": imported_at,
             "counts": manifest["counts"], "applied": applied, "nil": nil, "warning": warning, "message": msg}
+
+
+def checkpoint_warning(previous: dict | None, current: dict | None, name: str) -> str | None:
+    """A station's audit log that went backwards between two bundles: cut, or rewritten and shorter
+    (the hub keeps every bundle's checkpoint; it cannot read the log itself)."""
+    if not previous or not current:
+        return None
+    if current["seq"] < previous["seq"] or (current["seq"] == previous["seq"] and current["hash"] != previous["hash"]):
+        return (f"注意：站点 {name} 的审计日志比上一个数据包时更短或已改写（上次第 {previous['seq']} 条，"
+                f"本次第 {current['seq']} 条）：日志可能被截断，或站点从旧备份恢复过，请与站点核实")
+    return None
 
 
 def fingerprint_warning(db, station: str, period: str, theirs: str | None, *, ours: str | None = None) -> str | None:
