@@ -108,10 +108,16 @@ def create_user(db, name: str, password: str, role: str, *, display_name: str = 
 
 # Verified against for an unknown or disabled name, so every refusal costs one argon2 check and
 # the answer time does not tell which names exist (5 ms against 300 ms before).
-_DUMMY_HASH = _hasher.hash("mediation-desk: no such user")
+# Issue 17 (start-up): a precomputed constant — hashing it at import cost ~1 s before the first
+# window. It has _hasher's parameters (m=65536,t=3,p=4); should a newer argon2-cffi change the
+# defaults, _burn hashes a fresh one once so an unknown name still costs what a real user's check does.
+_DUMMY_HASH = "$argon2id$v=19$m=65536,t=3,p=4$Nn4ex5w6ioBa47ZsbC8mgQ$CBhcq97vVe2dJWMFhWt9A6JJ4CuHWYWp705MHSkzngs"
 
 
 def _burn(password: str) -> None:
+    global _DUMMY_HASH
+    if _hasher.check_needs_rehash(_DUMMY_HASH):
+        _DUMMY_HASH = _hasher.hash("mediation-desk: no such user")
     try:
         _hasher.verify(_DUMMY_HASH, password or "")
     except (VerificationError, InvalidHashError):
