@@ -24,7 +24,7 @@ def register(sub) -> None:
     p = sub.add_parser("report", help="统计报表：年度（2026）、季度（2026-Q3）或月度（2026-09）")
     db_argument(p)
     credential_arguments(p)
-    p.add_argument("--period", required=True, help="统计期间：2026、2026-Q3 或 2026-09")
+    p.add_argument("--period", help="统计期间：2026、2026-Q3 或 2026-09（默认：按本站报送周期的本年、本季度或本月）")
     p.add_argument("--format", default="json", help="输出格式：json、xlsx、csv、pdf（默认 json）")
     p.add_argument("--out", required=True, help="输出文件")
     p.add_argument("--station", help="汇总端：只统计该站点")
@@ -34,7 +34,7 @@ def register(sub) -> None:
 
 def cmd_report(args) -> int:
     # Check the arguments before opening anything: bad input changes nothing and needs no login.
-    period = parse_period(args.period)
+    period = parse_period(args.period) if args.period is not None else None
     fmt = (args.format or "").lower()
     if fmt not in FORMATS:
         raise InputError(f"--format: 不支持的格式「{args.format}」（可选 {'、'.join(FORMATS)}）")
@@ -49,6 +49,12 @@ def cmd_report(args) -> int:
     session = open_session(args, permission="read")
     db = session.db
     try:
+        if period is None:  # the reporting period the hub set (or the station's own, where advisory)
+            from desktop.sync.downward import default_period
+
+            period = default_period(db)
+            if period is None:
+                raise InputError("--period: 请指定统计期间（本站未设定报送周期）")
         hub = rpt.is_hub(db)
         if hub and not args.station:
             report = rpt.hub_report(db, period)

@@ -748,6 +748,52 @@ def active_forms_dir(db) -> Path | None:
     return out
 
 
+PERIOD_KINDS = {"monthly": "month", "quarterly": "quarter", "yearly": "year"}
+
+
+def reporting_period(db) -> str | None:
+    """The station's reporting period (monthly / quarterly / yearly), or None when neither its hub
+    nor the station set one: the station's own value where the hub marked its value advisory (or
+    sent none), the hub's value otherwise."""
+    got = org.get_setting(db, "downward.reporting_period") or {}
+    own, hub_value = got.get("own"), got.get("hub_value")
+    if own in REPORTING_PERIODS and (got.get("advisory", True) or hub_value not in REPORTING_PERIODS):
+        return own
+    return hub_value if hub_value in REPORTING_PERIODS else None
+
+
+def set_own_reporting_period(db, value: str | None, actor) -> str | None:
+    """The station's own reporting period (None: none of its own); returns the one now in force."""
+    accounts.require(actor, "admin")
+    if value is not None and value not in REPORTING_PERIODS:
+        raise InputError(f"报送周期应为 {'、'.join(REPORTING_PERIODS.values())} 之一")
+    with db.atomic():
+        got = dict(org.get_setting(db, "downward.reporting_period") or {"hub_value": None, "advisory": True})
+        got["own"] = value
+        org.set_setting(db, "downward.reporting_period", got)
+        got["value"] = reporting_period(db)
+        org.set_setting(db, "downward.reporting_period", got)
+        audit.log(db, actor.name, "settings.reporting_period", target="settings", detail={"own": value})
+    return got["value"]
+
+
+def default_period(db, today: _dt.date | None = None):
+    """The period a station's statistics report is for when none is chosen: the current month,
+    quarter or year by its reporting period; None when it has none."""
+    from desktop import clock
+    from desktop.stats.periods import month, quarter, year
+
+    kind = PERIOD_KINDS.get(reporting_period(db) or "")
+    d = today or clock.today()
+    if kind == "month":
+        return month(d.year, d.month)
+    if kind == "quarter":
+        return quarter(d.year, (d.month - 1) // 3 + 1)
+    if kind == "year":
+        return year(d.year)
+    return None
+
+
 # --- the hub's side -------------------------------------------------------------------------------------
 
 def _require_hub(db, actor) -> None:

@@ -177,6 +177,7 @@ class StatsPage(QWidget):
             bar.addWidget(b)
             self.export_buttons[fmt] = b
         v.addLayout(bar)
+        self._default_kind()
         self.kind.currentIndexChanged.connect(self._fill_sub)
         self._fill_sub()
 
@@ -261,6 +262,15 @@ class StatsPage(QWidget):
         except Exception:  # noqa: BLE001 - a station whose records have not arrived yet
             name = None
         return f"{name}（{sid}）" if name else sid
+
+    def _default_kind(self) -> None:
+        """Year, quarter or month as the station's reporting period says (issue 16: set by its hub,
+        or its own where the hub's is advisory)."""
+        from desktop.sync.downward import default_period
+
+        p = default_period(self.session.db, records_today())
+        if p is not None:
+            self.kind.setCurrentIndex(max(0, self.kind.findData(p.kind)))
 
     def _fill_sub(self, *_) -> None:
         self.sub.clear()
