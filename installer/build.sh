@@ -189,7 +189,8 @@ EOF
     mkdir -p dist
     local out="dist/${NAME}_${VERSION}_${arch}.deb"
     log "dpkg-deb -Zxz -> $out"
-    nice -n 10 dpkg-deb --root-owner-group -Zxz --build "$stage" "$out" >&2
+    # DEB_ZLEVEL: xz level (default 6); 1 packs in a third of the time for a quick trial build
+    nice -n 10 dpkg-deb --root-owner-group -Zxz -z"${DEB_ZLEVEL:-6}" --build "$stage" "$out" >&2
     log "built $out ($(du -h "$out" | cut -f1), bundle $(du -sh "$stage$app" | cut -f1)) in $(( $(date +%s) - t0 )) s"
     echo "$out"
 }
