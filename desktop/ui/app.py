@@ -134,6 +134,54 @@ class DatabaseOpener:
         return self._db
 
 
+class InThread:
+    """`fn()` on a helper thread; `result()` waits for it while the window keeps painting (user input is
+    held back meanwhile, so nothing can be clicked twice). Used for the argon2 password check (~1 s):
+    it releases the GIL, so the main window's modules load on the UI thread at the same time."""
+
+    def __init__(self, fn, name: str = "helper"):
+        import threading
+
+        self._value = None
+        self._exc = None
+
+        def work():
+            try:
+                self._value = fn()
+            except BaseException as exc:  # re-raised on the main thread
+                self._exc = exc
+        self._thread = threading.Thread(target=work, name=name, daemon=True)
+        self._thread.start()
+
+    def result(self):
+        from PySide6.QtCore import QEventLoop
+        from PySide6.QtWidgets import QApplication
+
+        while self._thread.is_alive():
+            QApplication.processEvents(QEventLoop.ExcludeUserInputEvents, 20)
+            self._thread.join(0.02)
+        if self._exc is not None:
+            raise self._exc
+        return self._value
+
+
+def sign_in(database, name: str, password: str):
+    """accounts.authenticate on a helper thread, loading the main window's modules meanwhile.
+    The connection is used by the helper alone until it has finished (check_same_thread=False)."""
+    from desktop import accounts
+
+    job = InThread(lambda: accounts.authenticate(database, name, password), "sign-in")
+    preload_main_window()
+    return job.result()
+
+
+def preload_main_window() -> None:
+    """Import what the main window and its first page need (≈0.3 s) — while argon2 runs, not after."""
+    import desktop.ui.dashboard_page  # noqa: F401
+    import desktop.ui.mainwindow  # noqa: F401
+    import desktop.ui.session  # noqa: F401
+
+
 def open_session(path: Path, user=None, db=None, *, readonly: bool = False):
     """The signed-in session. The worker's connection gets the data key the sign-in unlocked on the
     main one (keys.login = accounts.authenticate, which unlocks), so it can seal and reveal too.
@@ -247,11 +295,9 @@ def main(db_path: str | None = None) -> int:
         opener = DatabaseOpener(path)  # the integrity check runs while the user types the password
         name, password = os.environ.get("MEDIATION_DESK_USER"), os.environ.get("MEDIATION_DESK_PASSWORD")
         if name and password is not None and bench != "login":
-            from desktop import accounts
-
             try:
                 database = opener.result()
-                user = accounts.authenticate(database, name, password)
+                user = sign_in(database, name, password)
             except Refused as exc:
                 if database is None:
                     QMessageBox.critical(None, "无法打开数据库", exc.message)

@@ -6,8 +6,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QGridLayout, QGroupBox, QLabel, QVBoxLayout, QWidget
 
-from desktop import dashboard
-from desktop.sync import downward
+from desktop import dashboard, org
 from desktop.ui.widgets import days_text, fill_table, readonly_table
 
 RED = QBrush(QColor("#b3261e"))
@@ -80,8 +79,12 @@ class DashboardPage(QWidget):
         text = f"今天 {s['today']}：逾期 {len(s['overdue'])} 件，待受理 {len(s['awaiting'])} 件，调解中 {len(s['mediating'])} 件"
         if s["provisional"]:
             text += f"；{s['provisional']} 件未结案件的期限为暂定（超出节假日日历年份）"
-        note = downward.pending_note(self.session.db)
-        if note:  # issue 16: the hub's note is shown once (here until the program closes)
+        # downward.pending_note's test, read here so the sync package (and its crypto) loads only
+        # when there is a note: start-up stays fast (issue 17)
+        note = org.get_setting(self.session.db, "downward.note")
+        if note and not note.get("shown"):  # issue 16: the hub's note is shown once (here until the program closes)
+            from desktop.sync import downward
+
             self.hub_note = f"汇总端通知（{note['hub_name']}）：{note['text']}"
             self.session.ops.run(lambda db, task: downward.mark_note_shown(db))
         if getattr(self, "hub_note", None):

@@ -39,23 +39,30 @@ class LoginDialog(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
         buttons.button(QDialogButtonBox.Ok).setText("登录")
         buttons.button(QDialogButtonBox.Cancel).setText("退出")
+        self.buttons = buttons
         buttons.accepted.connect(self.try_login)
         buttons.rejected.connect(self.reject)
         f.addRow(buttons)
         (self.password if self.name.text() else self.name).setFocus()
 
     def try_login(self) -> None:
-        from desktop import accounts  # argon2 loads while the user types, not before the dialog shows
+        # argon2 loads at the first attempt, not before the dialog shows; the check (~1 s) runs on a
+        # helper thread (app.sign_in) so the dialog keeps painting its message meanwhile
+        from desktop.ui.app import sign_in
 
+        self.buttons.setEnabled(False)
         try:
             if self.db is None:
                 self.error.show_message("正在检查数据库文件，请稍候…")
                 self.db = self.source.result()  # usually done long before the password is typed
-                self.error.show_message("")
-            self.user = accounts.authenticate(self.db, self.name.text().strip(), self.password.text())
+            self.error.show_message("正在登录，请稍候…")
+            self.user = sign_in(self.db, self.name.text().strip(), self.password.text())
+            self.error.show_message("")
         except Refused as exc:
             self.error.show_message(exc.message)  # includes the lockout time after 5 failures
             self.password.clear()
             self.password.setFocus()
             return
+        finally:
+            self.buttons.setEnabled(True)
         self.accept()
