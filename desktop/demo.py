@@ -301,6 +301,9 @@ class _Gen:
                     paid_on = max(paid_on, close_day)
                     amt = it["amount"] if r < 0.72 else f"{int(it['amount'].split('.')[0]) // 2}.00"
                     perf.append({"item": idx, "paid_at": paid_on.isoformat(), "amount": amt})
+            if collective:
+                items, perf = _per_worker(items, perf, n_workers)
+                rec["agreement"]["items"] = items
             if perf:
                 rec["performance"] = perf
             fu_day = close_day + _dt.timedelta(days=rng.randrange(10, 40))
@@ -310,6 +313,32 @@ class _Gen:
                                      "person": workers[0]["name"], "result": "full" if full else ("partial" if perf else "none"),
                                      "note": "已全部履行" if full else "督促被申请人按期履行"}]
         return rec
+
+
+def _per_worker(items: list[dict], perf: list[dict], n: int) -> tuple[list[dict], list[dict]]:
+    """A collective agreement gives each worker his own amount (issue 14 item 4; LDMAL Art. 16): every lump
+    item is split among the workers by fixed weights (not the random stream, so the rest of the demo stays
+    as it was), and each payment is recorded against every worker's share."""
+    out: list[dict] = []
+    where: dict[int, list[int]] = {}
+    weights = [8 + (k * 7) % 5 for k in range(n)]
+    for idx, it in enumerate(items):
+        if not it.get("amount"):
+            where[idx] = [len(out)]
+            out.append(it)
+            continue
+        total = int(it["amount"].split(".")[0])
+        shares = [total * w // sum(weights) for w in weights]
+        shares[-1] += total - sum(shares)
+        where[idx] = list(range(len(out), len(out) + n))
+        out += [dict(it, amount=f"{share}.00", worker=k) for k, share in enumerate(shares)]
+    paid = []
+    for p in perf:
+        whole = p["amount"] == items[p["item"]]["amount"]
+        for j in where[p["item"]]:
+            amount = out[j]["amount"] if whole else f"{int(out[j]['amount'].split('.')[0]) // 2}.00"
+            paid.append(dict(p, item=j, amount=amount))
+    return out, paid
 
 
 def fill(db, n: int, *, seed: int = 1, year: int | None = None, actor=None,

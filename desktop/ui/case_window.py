@@ -622,13 +622,19 @@ class CaseWindow(QWidget):
         self.a_waiver.setPlaceholderText("当事人放弃的请求须写明（不得放弃法定不可放弃的权利）")
         af.addRow("放弃的请求", self.a_waiver)
         g.addLayout(af)
-        self.items = readonly_table(["类别", "协议内容", "金额（元）", "大写", "履行期限", "履行方式"])
+        self.items = readonly_table(["类别", "协议内容", "金额（元）", "大写", "履行期限", "履行方式", "归属申请人"])
         self.items.setMaximumHeight(150)
         g.addWidget(self.items)
         item_form = QHBoxLayout()
         self.i_cat = QComboBox()
         for k, val in ITEM_CATEGORIES.items():
             self.i_cat.addItem(val, k)
+        # issue 14 item 4: with several workers an item may be owed to one of them (his own amount, printed in
+        # the agreement's schedule; LDMAL Art. 16 lets him apply for a payment order alone)
+        self.i_worker = QComboBox()
+        self.i_worker.setObjectName("item_worker")
+        self.i_worker.setToolTip("该项款项支付给谁：全体申请人，或某一位申请人（列入协议附表）")
+        self.i_worker.currentIndexChanged.connect(self._preview_item)
         self.i_text = QLineEdit()
         self.i_text.setPlaceholderText("协议内容，如：被申请人支付申请人工资")
         self.i_amount = QLineEdit()
@@ -643,7 +649,8 @@ class CaseWindow(QWidget):
         add.clicked.connect(self._add_item)
         rem = QPushButton("删除所选")
         rem.clicked.connect(self._remove_item)
-        for x in (self.i_cat, self.i_text, self.i_amount, QLabel("期限"), self.i_due, self.i_method, add, rem):
+        for x in (self.i_cat, self.i_worker, self.i_text, self.i_amount, QLabel("期限"), self.i_due, self.i_method, add,
+                  rem):
             item_form.addWidget(x)
         g.addLayout(item_form)
         self.capitals = QLabel()
@@ -700,12 +707,34 @@ class CaseWindow(QWidget):
         employer = (self.case.get("employer") or {}).get("name")
         parties = [w.get("name") for w in self.case.get("workers") or []] + [employer]
         obligor = "申请人" if (self.case.get("application") or {}).get("applicant") == "employer" else "被申请人"
+        owed_to = self.i_worker.currentData()
         self.item_preview.setText("协议中打印为：" + item_sentence(
             text, obligor=obligor, parties=[p for p in parties if p], amount=amount, due=due,
-            method=self.i_method.text().strip() or None))
+            method=self.i_method.text().strip() or None)
+            + (f"（列入附表申请人个人款项明细表，归属申请人{self.i_worker.currentText()}）" if owed_to is not None else ""))
 
     def _kind_changed(self) -> None:
         self.agreement_box.setEnabled(self.o_kind.currentData() == "agreed" and self.case["status"] == "mediating")
+
+    def _worker_name(self, index) -> str:
+        workers = self.case.get("workers") or []
+        if isinstance(index, int) and 0 <= index < len(workers):
+            return workers[index].get("name") or f"第{index + 1}位申请人"
+        return "全体申请人"
+
+    def _fill_item_workers(self) -> None:
+        """The 归属申请人 choice: only for a case with several workers."""
+        workers = self.case.get("workers") or []
+        chosen = self.i_worker.currentData()
+        self.i_worker.blockSignals(True)
+        self.i_worker.clear()
+        self.i_worker.addItem("全体申请人", None)
+        for i in range(len(workers)):
+            self.i_worker.addItem(self._worker_name(i), i)
+        self.i_worker.setCurrentIndex(max(0, self.i_worker.findData(chosen)) if chosen is not None else 0)
+        self.i_worker.blockSignals(False)
+        self.i_worker.setVisible(len(workers) > 1)
+        self.items.setColumnHidden(6, len(workers) < 2)
 
     def _fill_items_table(self, items: list[dict]) -> None:
         rows = []
@@ -714,7 +743,8 @@ class CaseWindow(QWidget):
             fen = money.parse_amount(it["amount"]) if it.get("amount") else 0
             total += fen
             rows.append([ITEM_CATEGORIES.get(it["category"]), it["text"], money.format_figure(fen) if fen else "",
-                         money.to_capitals(fen) if fen else "", it.get("due_date"), it.get("method")])
+                         money.to_capitals(fen) if fen else "", it.get("due_date"), it.get("method"),
+                         self._worker_name(it.get("worker"))])
         fill_table(self.items, rows, list(range(len(items))))
         self.items_total.setText(f"协议金额合计：{money.rmb(total)}" if total else "")
 
@@ -723,6 +753,9 @@ class CaseWindow(QWidget):
               "amount": self.i_amount.text().strip() or None, "due_date": iso_date(self.i_due)}
         if self.i_method.text().strip():
             it["method"] = self.i_method.text().strip()
+        owed_to = self.i_worker.currentData()
+        if owed_to is not None:
+            it["worker"] = owed_to
         if not it["text"]:
             self.capitals.setText("请填写协议内容")
             return
@@ -734,8 +767,13 @@ class CaseWindow(QWidget):
                 return
         self.draft_items.append(it)
         self._fill_items_table(self.draft_items)
-        self.i_text.clear()
         self.i_amount.clear()
+        if owed_to is not None and owed_to + 1 < self.i_worker.count() - 1:
+            # worker after worker: the same item text, only the next worker's amount to type
+            self.i_worker.setCurrentIndex(self.i_worker.findData(owed_to + 1))
+            self.i_amount.setFocus()
+        else:
+            self.i_text.clear()
 
     def _remove_item(self) -> None:
         idx = row_data(self.items)
@@ -749,6 +787,7 @@ class CaseWindow(QWidget):
         self.close_box.setEnabled(c["status"] == "mediating")
         self.close_button.setEnabled(c["status"] == "mediating")
         self.reopen_button.setEnabled(c["status"] == "closed" and not c.get("archived"))
+        self._fill_item_workers()
         if out:
             self.outcome_state.setText(f"{out['closed_at']} 结案：{OUTCOMES.get(out['kind'])}"
                                        + (f"（{out['reason']}）" if out.get("reason") else "")
@@ -784,7 +823,8 @@ class CaseWindow(QWidget):
             for i, it in enumerate(self.draft_items, 1):
                 fen = money.parse_amount(it["amount"]) if it.get("amount") else 0
                 total += fen
-                lines.append(f"{i}. {it['text']}" + (f"　{money.rmb(fen)}（{money.to_capitals(fen)}），"
+                owed = f"（{self._worker_name(it['worker'])}）" if "worker" in it else ""
+                lines.append(f"{i}. {it['text']}{owed}" + (f"　{money.rmb(fen)}（{money.to_capitals(fen)}），"
                                                       f"{it.get('due_date')}前履行" if fen else ""))
             lines.append(f"协议金额合计：{money.rmb(total)}" if total else "协议不含金额")
 
