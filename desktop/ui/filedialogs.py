@@ -7,6 +7,9 @@ import os
 import sys
 from pathlib import Path
 
+# Where Linux and macOS mount USB sticks ({user}: the login name); a test points this at its own folder.
+MOUNT_ROOTS = ("/media/{user}", "/run/media/{user}", "/Volumes")
+
 
 def removable_drives() -> list[Path]:
     """Mounted removable drives (USB sticks), best guess per platform; empty when none."""
@@ -24,7 +27,7 @@ def removable_drives() -> list[Path]:
                     found.append(Path(root))
         return found
     user = os.environ.get("USER") or os.environ.get("LOGNAME") or ""
-    for base in (Path("/media") / user, Path("/run/media") / user, Path("/Volumes")):
+    for base in (Path(root.format(user=user)) for root in MOUNT_ROOTS):
         try:
             if base.is_dir():
                 found += [p for p in sorted(base.iterdir()) if p.is_dir() and os.access(p, os.W_OK)
