@@ -601,8 +601,9 @@ def apply_package(db, path, actor, *, max_size: int = MAX_PACKAGE_BYTES) -> dict
             org.set_setting(db, "downward.commissions", {"hub": m["hub"], "seq": m["seq"], "list": c["commissions"]})
             arb = org.get_profile(db).get("arbitration") or {}
             target = _commission_for(arb, c["commissions"])
-            if target and any((arb.get(k) or "") != target[k] for k in ("name", "address", "phone")):
-                org.update_profile(db, {"arbitration": {k: target[k] for k in ("name", "address", "phone")}}, actor)
+            if target and any((arb.get(k) or "") != target[k] for k in ("name", "address", "phone", "hours")):
+                org.update_profile(db, {"arbitration": {k: target[k] for k in ("name", "address", "phone", "hours")}},
+                                   actor)
         if "settings" in c:
             for k, v in c["settings"].items():
                 mine = _station_value(db, k)
@@ -664,6 +665,12 @@ def mark_note_shown(db) -> None:
     if note and not note.get("shown"):
         with db.atomic():
             org.set_setting(db, "downward.note", {**note, "shown": True})
+
+
+def received_commissions(db) -> list[dict]:
+    """The arbitration commissions of the last package that carried any (a station chooses among
+    them in its settings)."""
+    return (org.get_setting(db, "downward.commissions") or {}).get("list", [])
 
 
 def template_overrides(db) -> dict:

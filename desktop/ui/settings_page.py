@@ -58,8 +58,17 @@ class SettingsPage(QWidget):
 
         box = QGroupBox("仲裁委员会（写入调解不成告知书）")
         f = QFormLayout(box)
-        for key, label in (("arbitration.name", "名称"), ("arbitration.address", "地址"), ("arbitration.phone", "电话")):
+        # issue 16: the commissions the hub sent; choosing one fills the fields below (still editable)
+        self.commission_choice = QComboBox()
+        self.commission_choice.setObjectName("commission_choice")
+        self.commission_choice.setToolTip("汇总端下发的仲裁委员会，选择后自动填写名称、地址、电话和办公时间")
+        self.commission_choice.activated.connect(self._commission_chosen)
+        self.commission_label = QLabel("汇总端提供")
+        f.addRow(self.commission_label, self.commission_choice)
+        for key, label in (("arbitration.name", "名称"), ("arbitration.address", "地址"), ("arbitration.phone", "电话"),
+                           ("arbitration.hours", "办公时间")):
             self.fields[key] = QLineEdit()
+            self.fields[key].setObjectName(key.replace(".", "_"))
             f.addRow(label, self.fields[key])
         v.addWidget(box)
 
@@ -68,6 +77,18 @@ class SettingsPage(QWidget):
         self.target = QLineEdit()
         self.target.setPlaceholderText("如 0.60")
         f.addRow("调解成功率目标", self.target)
+        # issue 14 item 5: the respondent notice's reply period (no statute fixes one; the organisation's choice)
+        row = QHBoxLayout()
+        self.reply_days = QLineEdit()
+        self.reply_days.setObjectName("respondent_reply_days")
+        self.reply_days.setPlaceholderText("1至30天，留空则不写期限")
+        self.reply_days.setMaximumWidth(160)
+        self.reply_days_error = QLabel()
+        self.reply_days_error.setStyleSheet("color: #b3261e;")
+        self.reply_days.textChanged.connect(lambda _t: self.reply_days_error.clear())
+        row.addWidget(self.reply_days)
+        row.addWidget(self.reply_days_error, 1)
+        f.addRow("被申请人答复期限（天）", row)
         self.fonts: dict[str, QLineEdit] = {}
         for role, label in FONT_ROLES.items():
             row = QHBoxLayout()
@@ -299,8 +320,10 @@ class SettingsPage(QWidget):
                 e.setText((p.get("arbitration") or {}).get(key.split(".")[1], ""))
             else:
                 e.setText(str(p.get(key) or ""))
+        self._fill_commissions((p.get("arbitration") or {}).get("name", ""))
         self.template.setText(p.get("case_no_template", ""))
         self.target.setText(str(p.get("target_success_rate", "")))
+        self.reply_days.setText(str(p.get("respondent_reply_days") or ""))
         for role, e in self.fonts.items():
             e.setText((p.get("fonts") or {}).get(role, ""))
         self._show_font_faces(p.get("fonts") or {})
@@ -308,6 +331,27 @@ class SettingsPage(QWidget):
                                     for o in org.calendar_overrides(self.session.db)],
                    [o["date"] for o in org.calendar_overrides(self.session.db)])
         self.load_users()
+
+    def _fill_commissions(self, current_name: str) -> None:
+        """The commissions of the last package that carried any; hidden when none was received."""
+        from desktop.sync.downward import received_commissions
+
+        got = received_commissions(self.session.db)
+        self.commission_choice.clear()
+        self.commission_choice.addItem("（自行填写）", None)
+        for c in got:
+            self.commission_choice.addItem(c["name"], c)
+        self.commission_choice.setCurrentIndex(max(0, self.commission_choice.findText(current_name)) if current_name
+                                               else 0)
+        self.commission_choice.setVisible(bool(got))
+        self.commission_label.setVisible(bool(got))
+
+    def _commission_chosen(self, _index: int = 0) -> None:
+        c = self.commission_choice.currentData()
+        if not c:
+            return
+        for k in ("name", "address", "phone", "hours"):
+            self.fields[f"arbitration.{k}"].setText(c.get(k) or "")
 
     def _preview_template(self, text: str) -> None:
         try:
@@ -338,6 +382,7 @@ class SettingsPage(QWidget):
             else:
                 ch[key] = e.text().strip()
         ch["fonts"] = {r: e.text().strip() for r, e in self.fonts.items() if e.text().strip()}
+        ch["respondent_reply_days"] = self.reply_days.text().strip() or None
         return ch
 
     def save(self) -> None:
@@ -349,6 +394,13 @@ class SettingsPage(QWidget):
         except ValueError:
             self.message.setStyleSheet("color: #b3261e;")
             self.message.show_message("调解成功率目标应为 0 到 1 之间的小数，如 0.60")
+            return
+        try:
+            ch["respondent_reply_days"] = org.check_reply_days(ch["respondent_reply_days"])
+        except InputError as exc:
+            self.reply_days_error.setText(exc.messages[0])  # beside the field; nothing saved
+            self.message.setStyleSheet("color: #b3261e;")
+            self.message.show_message("未保存：" + exc.messages[0])
             return
         user = self.session.user
 
