@@ -25,6 +25,9 @@ PROFILE_KEYS = {
     "success_formula": "agreed / closed",
     "mediation_extension_days": 15,
     "retention_years": 5,
+    # the respondent notice's reply period in days (issue 14 item 5): no statute fixes one, so the organisation
+    # chooses it; None prints the notice without a period
+    "respondent_reply_days": None,
     "fonts": {},
     # Extra columns of the Jilin organization table (domain.md §2.17, UNVERIFIED columns).
     "county": "", "township": "", "host": "", "host_credit_code": "", "established": "", "head_title": "",
@@ -67,6 +70,21 @@ def check_template(template: str) -> None:
         raise InputError("案号模板必须包含 {year} 和 {seq}")
 
 
+REPLY_DAYS_RANGE = (1, 30)
+
+
+def check_reply_days(value) -> int | None:
+    """The respondent's reply period: empty, or a whole number of days from 1 to 30 (digits as text too)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        value = int(value.strip())
+    lo, hi = REPLY_DAYS_RANGE
+    if type(value) is not int or not lo <= value <= hi:
+        raise InputError(f"被申请人答复期限应为{lo}至{hi}之间的整数（天），或留空不写期限")
+    return value
+
+
 def validate_profile(profile: dict) -> dict:
     unknown = set(profile) - set(PROFILE_KEYS)
     if unknown:
@@ -91,6 +109,10 @@ def validate_profile(profile: dict) -> dict:
                 merged[key] = validate.check_phone(merged[key])
             except validate.FieldError as exc:
                 problems.append(f"组织信息 {key}: {exc}")
+    try:
+        merged["respondent_reply_days"] = check_reply_days(merged["respondent_reply_days"])
+    except InputError as exc:
+        problems.extend(f"组织信息 respondent_reply_days: {m}" for m in exc.messages)
     try:
         check_template(merged["case_no_template"])
     except InputError as exc:
