@@ -651,6 +651,8 @@ def _yes_no(v, common: dict) -> str | None:
 
 def _org_row(org: dict, ctx: dict, common: dict) -> dict:
     """The organisation as one row of the Jilin 劳动人事争议调解组织情况表 (optional keys of the profile)."""
+    from desktop.regions import county_of
+
     premises = _yes_no(org.get("premises"), common)
     if org.get("premises_area"):
         premises = f"{premises or ''}（{org.get('premises_area')}㎡）"
@@ -662,7 +664,8 @@ def _org_row(org: dict, ctx: dict, common: dict) -> dict:
         m = re.match(r"^(.+?(?:镇|乡|街道))", ctx["org.name"])
         township = m.group(1) if m else None
     return {
-        "no": 1, "county": _s(org.get("county")), "township": township, "name": ctx["org.name"],
+        # the stored county, else the one its region code or address names (issue 14 item 9)
+        "no": 1, "county": _s(org.get("county")) or county_of(org), "township": township, "name": ctx["org.name"],
         "kind": ctx["org.kind"], "host": _s(org.get("host")),
         "host_credit_code": _s(org.get("host_credit_code")) or ctx["org.credit_code"],
         "established": parse_date(org.get("established")), "address": ctx["org.address"], "postcode": ctx["org.postcode"],
