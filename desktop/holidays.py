@@ -19,8 +19,6 @@ import functools
 import re
 from dataclasses import dataclass, field
 
-from lunar_python import Lunar
-
 from desktop.errors import InputError
 
 _D = _dt.timedelta
@@ -37,11 +35,15 @@ FESTIVALS = ("元旦", "春节", "清明节", "劳动节", "端午节", "中秋�
 
 
 def _lunar(year: int, month: int, day: int) -> _dt.date:
+    from lunar_python import Lunar  # imported when first needed: most runs never leave the package's years
+
     s = Lunar.fromYmd(year, month, day).getSolar()
     return _dt.date(s.getYear(), s.getMonth(), s.getDay())
 
 
 def _qingming(year: int) -> _dt.date:
+    from lunar_python import Lunar
+
     for name, s in Lunar.fromYmd(year, 3, 1).getJieQiTable().items():
         if name == "清明" and s.getYear() == year:
             return _dt.date(s.getYear(), s.getMonth(), s.getDay())
