@@ -20,6 +20,7 @@ import datetime as _dt
 import difflib
 import io
 import re
+import shutil
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
@@ -723,7 +724,8 @@ def active_forms_dir(db) -> Path | None:
 
     The folder is named by the hash of everything in it, so a render after an apply or a revert (or
     after the shipped forms changed) gets a new folder and the template cache, keyed by path, never
-    serves a stale one. A folder found with other bytes (edited by hand) is not used."""
+    serves a stale one. A folder found with other bytes (edited by hand) is written again. It lives
+    in the data directory, per user."""
     from desktop.documents.templates import FORMS_DIR
 
     got = template_overrides(db)
@@ -733,7 +735,9 @@ def active_forms_dir(db) -> Path | None:
              for p in sorted(FORMS_DIR.glob("*.toml"))}
     digest = sha256(b"".join(name.encode("utf-8") + b"\0" + sha256(data).encode("ascii") + b"\n"
                              for name, data in files.items()))
-    root = Path(tempfile.gettempdir()) / "mediationdesk-forms"
+    from desktop import paths
+
+    root = paths.home() / "forms-cache"
     out = root / digest[:32]
 
     def same(folder: Path) -> bool:
@@ -742,15 +746,20 @@ def active_forms_dir(db) -> Path | None:
         except OSError:
             return False
 
-    if out.is_dir() and same(out):
-        return out
+    if out.is_dir():
+        if same(out):
+            return out
+        shutil.rmtree(out, ignore_errors=True)
     root.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix="tmp-", dir=root))
     for n, data in files.items():
         (tmp / n).write_bytes(data)
     try:
-        tmp.rename(out)  # two processes racing: the loser keeps its own private folder
-    except OSError:
+        tmp.rename(out)
+    except OSError:  # another process put it there first: use it if sound, else this private copy
+        if same(out):
+            shutil.rmtree(tmp, ignore_errors=True)
+            return out
         return tmp
     return out
 
