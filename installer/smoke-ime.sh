@@ -51,9 +51,14 @@ for _ in $(seq 100); do
     ls "$CH/home/clerk/.config/ibus/bus/" 2>/dev/null | grep -q . && break
     sleep 0.2
 done
+for _ in $(seq 100); do  # the IBus portal name is what the program's Qt talks to
+    "${U[@]}" dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
+        org.freedesktop.DBus.ListNames 2>/dev/null | grep -q '"org.freedesktop.portal.IBus"' && break
+    sleep 0.2
+done
 say "fcitx5 running; ibus address file: $(ls "$CH/home/clerk/.config/ibus/bus/" 2>/dev/null | tr '\n' ' ')"
 
-"${U[@]}" QT_IM_MODULE=fcitx XMODIFIERS=@im=fcitx MEDIATION_DESK_USER=admin MEDIATION_DESK_PASSWORD=admin12345 \
+"${U[@]}" QT_IM_MODULE=fcitx XMODIFIERS=@im=fcitx QT_LOGGING_RULES="qt.qpa.input.methods=true" MEDIATION_DESK_USER=admin MEDIATION_DESK_PASSWORD=admin12345 \
     mediation-desk --db "$S" > "$ROOT/build/smoke-ime-app.log" 2>&1 &
 APP=$!
 trap 'kill $APP 2>/dev/null || true; "${U[@]}" fcitx5-remote -e >/dev/null 2>&1 || true' EXIT

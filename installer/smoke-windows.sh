@@ -82,7 +82,7 @@ wine_as wineserver -w
 log "new wine prefix: $(( ($(now_ms) - t0) / 1000 )) s"
 
 t0=$(now_ms)
-wine_as wine 'C:\users\clerk\w\setup.exe' /S > "$ROOT/build/smoke-wine-install.log" 2>&1 || fail "silent install"
+wine_as wine 'Z:\home\clerk\w\setup.exe' /S > "$ROOT/build/smoke-wine-install.log" 2>&1 || fail "silent install"
 wine_as wineserver -w
 log "silent per-user install of $(basename "$EXE") ($(du -h "$EXE" | cut -f1)): $(( ($(now_ms) - t0) / 1000 )) s"
 
@@ -95,7 +95,7 @@ MENU="$U/AppData/Roaming/Microsoft/Windows/Start Menu/Programs"
 log "Start menu: $(cd "$MENU" && find . -name '*.lnk' | sed 's|^\./||' | tr '\n' ';')"
 
 # --- the command line (the installed bin\mediation-desk.exe launcher) -----------------------------------
-W='C:\users\clerk\w'
+W='Z:\home\clerk\w'  # Z: is the Unix root; C:\users\clerk is the prefix's own folder
 printf 'admin12345' > "$CH/home/clerk/w/pw"
 printf 'hubpass123' > "$CH/home/clerk/w/hpw"
 sed -n '/cases.jsonl" <<.EOF./,/^EOF/p' "$ROOT/installer/smoke-deb.sh" | sed '1d;$d' > "$CH/home/clerk/w/cases.jsonl"
