@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fresh-machine check: does `bash installer/dev.sh test` work on a clean Debian 12?
 #
-#   sudo bash installer/check-fresh-debian.sh [--fresh] [--demo] [pytest args...]
+#   sudo bash installer/check-fresh-debian.sh [--fresh] [--demo-first] [--demo] [--ci] [pytest args...]
 #
 # 1. debootstrap --variant=minbase bookworm into $CHROOT (default /tmp/chroot),
 #    unless it is already there (--fresh: unmount, delete and debootstrap again);
@@ -12,6 +12,11 @@
 # 4. run `bash installer/dev.sh test` there as root with CI=true and no stdin,
 #    and exit with its status. With --demo, also run
 #    `xvfb-run -a bash installer/dev.sh demo` afterwards with a short timeout.
+#    --demo-first: before anything else, run `bash installer/dev.sh demo` (no xvfb-run:
+#    on a headless machine it must start on a virtual screen by itself), so the README's
+#    demo command is tested as the first thing a newcomer types.
+#    --ci: run `bash .ci/run` (the README's test command, then the hard dates) instead of
+#    `dev.sh test`.
 #
 # Needs root on a Debian/Ubuntu host (debootstrap, chroot, mount).
 set -euo pipefail
@@ -21,10 +26,14 @@ CHROOT="${CHROOT:-/tmp/chroot}"
 SUITE="${SUITE:-bookworm}"
 FRESH=0
 DEMO=0
+DEMO_FIRST=0
+CI_RUN=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --fresh) FRESH=1; shift ;;
         --demo) DEMO=1; shift ;;
+        --demo-first) DEMO_FIRST=1; shift ;;
+        --ci) CI_RUN=1; shift ;;
         *) break ;;
     esac
 done
@@ -112,11 +121,26 @@ ENV=(env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
      HOME=/root LANG=C.UTF-8 CI=true TERM=dumb)
 [ -n "${PIP_INDEX_URL:-}" ] && ENV+=("PIP_INDEX_URL=$PIP_INDEX_URL")
 
-log "running: bash installer/dev.sh test $*"
+if [ "$DEMO_FIRST" -eq 1 ]; then
+    log "running first: bash installer/dev.sh demo (no display; 600 s limit for installing and the demo database)"
+    t0=$(date +%s)
+    dstatus=0
+    chroot "$CHROOT" "${ENV[@]}" bash -c 'cd /root/md && timeout 600 bash installer/dev.sh demo' </dev/null || dstatus=$?
+    log "dev.sh demo exit status $dstatus after $(( $(date +%s) - t0 )) s (124 = still running at the limit, i.e. the window stayed up)"
+    [ "$dstatus" -eq 124 ] || { log "the demo command did not keep the program running"; exit 1; }
+fi
+
 t0=$(date +%s)
 status=0
-chroot "$CHROOT" "${ENV[@]}" bash -c 'cd /root/md && bash installer/dev.sh test "$@"' dev.sh "$@" </dev/null || status=$?
-log "dev.sh test exit status $status after $(( $(date +%s) - t0 )) s"
+if [ "$CI_RUN" -eq 1 ]; then
+    log "running: bash .ci/run"
+    chroot "$CHROOT" "${ENV[@]}" bash -c 'cd /root/md && bash .ci/run' </dev/null || status=$?
+    log ".ci/run exit status $status after $(( $(date +%s) - t0 )) s"
+else
+    log "running: bash installer/dev.sh test $*"
+    chroot "$CHROOT" "${ENV[@]}" bash -c 'cd /root/md && bash installer/dev.sh test "$@"' dev.sh "$@" </dev/null || status=$?
+    log "dev.sh test exit status $status after $(( $(date +%s) - t0 )) s"
+fi
 
 if [ "$DEMO" -eq 1 ]; then
     log "running: xvfb-run -a bash installer/dev.sh demo (20 s timeout)"
