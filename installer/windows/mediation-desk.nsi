@@ -136,7 +136,9 @@ Section "!${PRODUCT_NAME}" sec_app
       '[[ sc['parameters'] ]]' "$INSTDIR\[[ sc['icon'] ]]"
     [% endfor %]
   [% endif %]
-  ; The command line: a console window with the program's commands on PATH
+  ; The command line: a console window with the program's commands on PATH. The folder is made
+  ; here too: with one [Shortcut] pynsist puts the program's entry at the top level only.
+  CreateDirectory "$SMPROGRAMS\${PRODUCT_NAME}"
   CreateShortCut "$SMPROGRAMS\${PRODUCT_NAME}\${PRODUCT_NAME} 命令行.lnk" "$SYSDIR\cmd.exe" \
     '/k "set PATH=$INSTDIR\bin;%PATH% && mediation-desk --help"' "$INSTDIR\${PRODUCT_ICON}"
   CreateShortCut "$SMPROGRAMS\${PRODUCT_NAME}\卸载 ${PRODUCT_NAME}.lnk" "$INSTDIR\uninstall.exe"
@@ -228,6 +230,7 @@ Section "Uninstall"
   [% else %]
     RMDir /r "$SMPROGRAMS\${PRODUCT_NAME}"
   [% endif %]
+  RMDir /r "$SMPROGRAMS\${PRODUCT_NAME}"
   [% endblock uninstall_shortcuts %]
   RMDir $INSTDIR
   DeleteRegKey SHCTX "Software\Microsoft\Windows\CurrentVersion\Uninstall\${PRODUCT_NAME}"
