@@ -159,3 +159,30 @@ def recompute_deadlines(db, *, since: _dt.date | None = None, only_provisional: 
                                 (*new, rowid))
                 changed += 1
     return changed
+
+
+CALENDAR_SEEN_KEY = "calendar.package_last_year"
+
+
+def package_last_year() -> int:
+    """The last year the installed chinese-calendar package knows (grows with a program update)."""
+    from chinese_calendar.constants import holidays as known
+
+    return max(known).year
+
+
+def settle_after_calendar_update(db) -> int:
+    """Recompute the provisional deadlines once when the installed calendar package covers a later
+    year than this database last saw (an update of the program brought the State Council's notice).
+
+    Called when a database is opened for writing; it costs one settings read on every other open,
+    so a hub with many provisional December cases is not recomputed on each command. Returns the
+    number of cases whose deadlines changed.
+    """
+    latest = package_last_year()
+    if org.get_setting(db, CALENDAR_SEEN_KEY) == latest:
+        return 0
+    with db.atomic():
+        changed = recompute_deadlines(db, only_provisional=True)
+        org.set_setting(db, CALENDAR_SEEN_KEY, latest)
+    return changed

@@ -80,6 +80,10 @@ def open_session(args, *, write: bool = False, permission: str | None = None) ->
         backup.daily(database, path)
     except Refused as exc:
         print(f"警告：每日自动备份失败：{exc.message}", file=sys.stderr)
+    if write:  # a program update may have brought next year's holiday notice: settle provisional deadlines
+        from desktop.cases.deadlines import settle_after_calendar_update
+
+        settle_after_calendar_update(database)
     label = PRE_IMPORT_COMMANDS.get(getattr(args, "command", None))
     if label is None and getattr(args, "import_file", None):
         label = "pre-import"

@@ -236,7 +236,14 @@ def start_daily_backup(session, on_error=None):
     def failed(exc):
         if on_error is not None:
             on_error(exc)
-    return session.ops.run(lambda db, task: backup.daily(db, path), on_error=failed)
+
+    def work(db, task):
+        backup.daily(db, path)
+        if not session.readonly and session.user.can("write"):  # a newer calendar package settles provisional deadlines
+            from desktop.cases.deadlines import settle_after_calendar_update
+
+            settle_after_calendar_update(db)
+    return session.ops.run(work, on_error=failed)
 
 
 def _quit_on_first_paint(app, widget) -> None:
