@@ -124,10 +124,12 @@ def _burn(password: str) -> None:
         pass
 
 
-# A password check slot older than this was left by a process that will not finish it.
-ATTEMPT_STALE_SECONDS = 60
-# How long a login waits for a free check slot (other checks of the same name in progress).
-ATTEMPT_WAIT_SECONDS = 60
+# A password check slot older than this was left by a process that will not finish it (a killed
+# process's slot is freed at once: its pid is gone).
+ATTEMPT_STALE_SECONDS = 600
+# How long a login waits for a free check slot (other checks of the same name in progress): long,
+# because on a busy PC thirty logins at once take minutes of argon2 five at a time.
+ATTEMPT_WAIT_SECONDS = 600
 
 
 def authenticate(db, name: str | None, password: str | None) -> User:
