@@ -77,6 +77,18 @@ class SettingsPage(QWidget):
         self.target = QLineEdit()
         self.target.setPlaceholderText("如 0.60")
         f.addRow("调解成功率目标", self.target)
+        # issue 14 item 5: the respondent notice's reply period (no statute fixes one; the organisation's choice)
+        row = QHBoxLayout()
+        self.reply_days = QLineEdit()
+        self.reply_days.setObjectName("respondent_reply_days")
+        self.reply_days.setPlaceholderText("1至30天，留空则不写期限")
+        self.reply_days.setMaximumWidth(160)
+        self.reply_days_error = QLabel()
+        self.reply_days_error.setStyleSheet("color: #b3261e;")
+        self.reply_days.textChanged.connect(lambda _t: self.reply_days_error.clear())
+        row.addWidget(self.reply_days)
+        row.addWidget(self.reply_days_error, 1)
+        f.addRow("被申请人答复期限（天）", row)
         self.fonts: dict[str, QLineEdit] = {}
         for role, label in FONT_ROLES.items():
             row = QHBoxLayout()
@@ -311,6 +323,7 @@ class SettingsPage(QWidget):
         self._fill_commissions((p.get("arbitration") or {}).get("name", ""))
         self.template.setText(p.get("case_no_template", ""))
         self.target.setText(str(p.get("target_success_rate", "")))
+        self.reply_days.setText(str(p.get("respondent_reply_days") or ""))
         for role, e in self.fonts.items():
             e.setText((p.get("fonts") or {}).get(role, ""))
         self._show_font_faces(p.get("fonts") or {})
@@ -369,6 +382,7 @@ class SettingsPage(QWidget):
             else:
                 ch[key] = e.text().strip()
         ch["fonts"] = {r: e.text().strip() for r, e in self.fonts.items() if e.text().strip()}
+        ch["respondent_reply_days"] = self.reply_days.text().strip() or None
         return ch
 
     def save(self) -> None:
@@ -380,6 +394,13 @@ class SettingsPage(QWidget):
         except ValueError:
             self.message.setStyleSheet("color: #b3261e;")
             self.message.show_message("调解成功率目标应为 0 到 1 之间的小数，如 0.60")
+            return
+        try:
+            ch["respondent_reply_days"] = org.check_reply_days(ch["respondent_reply_days"])
+        except InputError as exc:
+            self.reply_days_error.setText(exc.messages[0])  # beside the field; nothing saved
+            self.message.setStyleSheet("color: #b3261e;")
+            self.message.show_message("未保存：" + exc.messages[0])
             return
         user = self.session.user
 
