@@ -16,6 +16,8 @@ def test_a_newer_package_year_recomputes_provisional_deadlines_once(station, mon
     from desktop import cases
 
     clock.set_today(_dt.date(2026, 11, 2))
+    assert deadlines.settle_after_calendar_update(db) == 0  # no provisional case: nothing written
+    assert org.get_setting(db, deadlines.CALENDAR_SEEN_KEY) is None
     rec = {"application": {"mode": "written", "received_at": "2026-11-02T10:00:00+08:00"},
            "workers": [{"name": "张三", "id_number": "330481199001011236"}],
            "employer": {"name": "某某公司"}, "dispute_types": ["PAY"],
@@ -38,4 +40,6 @@ def test_a_newer_package_year_recomputes_provisional_deadlines_once(station, mon
     with db.atomic():
         db.conn.execute("update settings set value = ? where key = ?",
                         (json.dumps(deadlines.package_last_year() - 1), deadlines.CALENDAR_SEEN_KEY))
-    assert deadlines.settle_after_calendar_update(db) == 0 and len(calls) == 2
+        db.conn.execute("update cases set provisional = 1 where id = ?", (c["id"],))
+    assert deadlines.settle_after_calendar_update(db) == 1 and len(calls) == 2
+    assert db.conn.execute("select provisional from cases where id = ?", (c["id"],)).fetchone() == (0,)

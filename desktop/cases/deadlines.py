@@ -182,6 +182,8 @@ def settle_after_calendar_update(db) -> int:
     latest = package_last_year()
     if org.get_setting(db, CALENDAR_SEEN_KEY) == latest:
         return 0
+    if db.conn.execute("select 1 from cases where provisional = 1 and deleted = 0 limit 1").fetchone() is None:
+        return 0  # nothing to settle: write nothing (the next provisional case will be settled then)
     with db.atomic():
         changed = recompute_deadlines(db, only_provisional=True)
         org.set_setting(db, CALENDAR_SEEN_KEY, latest)

@@ -80,7 +80,10 @@ def open_session(args, *, write: bool = False, permission: str | None = None) ->
         backup.daily(database, path)
     except Refused as exc:
         print(f"警告：每日自动备份失败：{exc.message}", file=sys.stderr)
-    if write:  # a program update may have brought next year's holiday notice: settle provisional deadlines
+    command = getattr(args, "command", None)
+    if write and command not in PRE_IMPORT_COMMANDS and not getattr(args, "import_file", None):
+        # A program update may have brought next year's holiday notice: settle provisional
+        # deadlines. Not before an import, which must leave the file untouched when refused.
         from desktop.cases.deadlines import settle_after_calendar_update
 
         settle_after_calendar_update(database)
