@@ -21,6 +21,13 @@ _GROUPED = re.compile(r"\d{1,3}(,\d{3})+(\.\d+)?")
 
 def parse_amount(value: str | int | Decimal) -> int:
     """Yuan as typed ("12,000.50", 12000, Decimal("0.5")) -> fen; FieldError with a Chinese message."""
+    if value.__class__ is str and _CANONICAL.fullmatch(value):
+        # The stored form ("12000.00", what every bundle holds): whole fen in integers, no Decimal.
+        yuan, _, cents = value.partition(".")
+        fen = int(yuan) * 100 + (int(cents) * 10 if len(cents) == 1 else int(cents or 0))
+        if fen > MAX_FEN:
+            raise FieldError("金额超出上限（不能超过一万亿元）")
+        return fen
     if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
         if isinstance(value, float):
             # A float has already lost exactness (0.1 + 0.2); callers must pass text.
@@ -78,6 +85,8 @@ def _check_fen(fen: int) -> None:
 
 def fen_to_text(fen: int) -> str:
     """12000_00 -> "12000.00" (the storage/contract form)."""
+    if fen.__class__ is int and fen >= 0:  # every amount of every imported case
+        return f"{fen // 100}.{fen % 100:02d}"
     _check_fen(fen)
     sign = "-" if fen < 0 else ""
     yuan, cents = divmod(abs(fen), 100)

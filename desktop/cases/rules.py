@@ -79,9 +79,10 @@ def check_record(raw, *, today: _dt.date | None = None, cal: WorkCalendar | None
         problems.add("", "案件记录应为 JSON 对象")
         return {}, problems
     ctx = _Ctx(raw, problems, today or _today(), cal, stored)
-    for key in raw:
-        if key not in _TOP_AND_COMPUTED:
-            problems.add(key, "未知字段")
+    if not raw.keys() <= _TOP_AND_COMPUTED:
+        for key in raw:
+            if key not in _TOP_AND_COMPUTED:
+                problems.add(key, "未知字段")
     _case_head(ctx)
     _application(ctx)
     _workers(ctx)
