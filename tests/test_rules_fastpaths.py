@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import functools
 import random
 
 import pytest
@@ -81,8 +82,7 @@ def test_stored_id_numbers_as_through_the_full_path(on):
     rng = random.Random(RNG_SEED)
     for value in _id_samples(rng):
         for min_age in (None, 16, 18):
-            def check(v):
-                return validate.check_id_number(v, on=on, min_age=min_age)
+            check = functools.partial(validate.check_id_number, on=on, min_age=min_age)
             # a space in front forces the fold-and-strip path, which must answer the same
             assert _outcome(check, value) == _outcome(check, " " + value), value
 
