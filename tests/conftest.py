@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import datetime as _dt
 import os
 
 import pytest
@@ -16,15 +18,49 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.gui)
 
 
-@pytest.fixture(autouse=True)
-def _clock_put_back():
-    """Every test starts and ends on the environment's clock (MEDIATION_DESK_TODAY in CI's hard-date
-    runs, else the system's); a test that needs a given day calls clock.set_today() itself."""
+def _fixed_today(request):
+    day = getattr(request.module, "FIXED_TODAY", None)
+    return _dt.date.fromisoformat(day) if isinstance(day, str) else day
+
+
+@contextlib.contextmanager
+def _pinned_env(day):
+    """The clock on `day` (None: the environment's), for this process and the commands it starts."""
     from desktop import clock
 
+    old = os.environ.get(clock.ENV_TODAY)
+    if day is not None:
+        os.environ[clock.ENV_TODAY] = day.isoformat()
     clock.reset()
-    yield clock
-    clock.reset()
+    try:
+        yield
+    finally:
+        if day is not None:
+            if old is None:
+                os.environ.pop(clock.ENV_TODAY, None)
+            else:
+                os.environ[clock.ENV_TODAY] = old
+        clock.reset()
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _module_day(request):
+    """A module whose records carry fixed dates says which day it is written for (FIXED_TODAY), so
+    its module-scoped fixtures are built on that day whatever the real or CI's date."""
+    day = _fixed_today(request)
+    with _pinned_env(day):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _clock_put_back(request):
+    """Every test starts on its module's FIXED_TODAY if it has one, else on the environment's clock
+    (MEDIATION_DESK_TODAY in CI's hard-date runs, else the system's), and ends on the environment's;
+    a test that needs another day calls clock.set_today() itself."""
+    from desktop import clock
+
+    with _pinned_env(_fixed_today(request)):
+        yield clock
 
 
 @pytest.fixture

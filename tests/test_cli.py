@@ -17,6 +17,10 @@ from tests import records
 ROOT = Path(__file__).resolve().parents[1]
 
 
+# Its records carry fixed 2026 dates: the tests run on this day whatever the real or CI date
+FIXED_TODAY = "2026-11-30"
+
+
 def run(*args, env=None, input=None):
     e = dict(os.environ)
     e.update(env or {})

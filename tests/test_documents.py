@@ -32,6 +32,10 @@ TODAY = dt.date(2026, 10, 25)
 MM = 72 / 25.4
 BLOCK = (28 * MM, 37 * MM, (28 + 156) * MM, (37 + 225) * MM)  # x0, top, x1, bottom (pdfplumber: from the top)
 
+# Its records carry fixed 2026 dates: the tests run on this day whatever the real or CI date
+FIXED_TODAY = "2026-11-30"
+
+
 def needs_poppler(test):
     """poppler-utils is a declared dependency of the test command (installer/debian-packages.txt): fail, never skip."""
     def wrapper(*args, **kwargs):

@@ -18,6 +18,10 @@ from tests.test_documents import (  # noqa: E402
 PAYMENT_ORDER_ON_AGREEMENT = "持调解协议书依法向人民法院申请支付令"
 
 
+# Its records carry fixed 2026 dates: the tests run on this day whatever the real or CI date
+FIXED_TODAY = "2026-11-30"
+
+
 def text_of(tmp_path, name, case, o=None, today=TODAY) -> str:
     out = tmp_path / f"{name}.pdf"
     render_document(name, case, o or org(), out, today=today)

@@ -23,6 +23,10 @@ from tests.test_documents import TODAY, agreed_case, flat, org, pdftext  # noqa:
 CASE_KINDS = [n for n in DOCUMENT_NAMES if n != "roster"] + ["dossier"]
 
 
+# Its records carry fixed 2026 dates: the tests run on this day whatever the real or CI date
+FIXED_TODAY = "2026-11-30"
+
+
 def case_in(state: str) -> dict:
     """The demo agreed case moved to each state (the acceptance decision, then the outcome)."""
     c = agreed_case()

@@ -37,6 +37,10 @@ KEYS = ["case_no", "source", "application", "workers", "employer", "agents", "di
         "acceptance", "mediators", "extensions", "sessions", "outcome", "agreement", "performance", "followups"]
 
 
+# Its records carry fixed 2026 dates: the tests run on this day whatever the real or CI date
+FIXED_TODAY = "2026-11-30"
+
+
 def _counts(db):
     return tuple(db.conn.execute(f"select count(*) from {t}").fetchone()[0]
                  for t in ("cases", "case_events", "case_workers", "mediators", "audit_log"))

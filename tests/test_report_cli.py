@@ -16,6 +16,10 @@ from desktop.codes import DISPUTE_TYPES
 from desktop.stats.layout import BLOCKS, flat_rows
 
 
+# Its records carry fixed 2026 dates: the tests run on this day whatever the real or CI date
+FIXED_TODAY = "2026-11-30"
+
+
 @pytest.fixture(scope="module")
 def demo_file(tmp_path_factory):
     path = tmp_path_factory.mktemp("rep") / "demo.sqlite"

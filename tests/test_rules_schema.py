@@ -17,6 +17,10 @@ from tests import records
 ROOT = Path(__file__).resolve().parents[1]
 
 
+# Its records carry fixed 2026 dates: the tests run on this day whatever the real or CI date
+FIXED_TODAY = "2026-11-30"
+
+
 def problems(value, schema, path="$") -> list[str]:
     """A small validator for the keywords the schema uses (type, enum, pattern, required, items…)."""
     out = []

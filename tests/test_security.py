@@ -19,6 +19,10 @@ from tests import records
 ROOT = Path(__file__).resolve().parent.parent
 
 
+# Its records carry fixed 2026 dates: the tests run on this day whatever the real or CI date
+FIXED_TODAY = "2026-11-30"
+
+
 def run(*args, env=None):
     e = dict(os.environ, **(env or {}))
     e.pop("MEDIATION_DESK_USER", None)

@@ -11,6 +11,10 @@ from desktop import accounts, audit, cases, db as dbm
 from tests import records
 
 
+# Its records carry fixed 2026 dates: the tests run on this day whatever the real or CI date
+FIXED_TODAY = "2026-11-30"
+
+
 def _rehash_without(path, seq_to_delete):
     """The attacker's sqlite3 session: drop the guard triggers, delete one entry, renumber and
     re-hash every later entry, fix sqlite_sequence."""

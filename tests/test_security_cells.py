@@ -20,6 +20,10 @@ EVIL = '=HYPERLINK("http://x","click")'
 EVILS = [EVIL, "+cmd|' /C calc'!A0", "-2+3+cmd|' /C calc'!A0", "@SUM(1+1)*cmd|' /C calc'!A0", "\t=1+1", "\r=1+1"]
 
 
+# Its records carry fixed 2026 dates: the tests run on this day whatever the real or CI date
+FIXED_TODAY = "2026-11-30"
+
+
 def _xml_cells(path):
     """(formula count, {cell text: quotePrefix?}) read from the raw sheet XML, as Excel or WPS would."""
     formulas, texts = 0, {}

@@ -14,6 +14,10 @@ from desktop.sync import export
 ROOT = Path(__file__).resolve().parents[1]
 
 
+# Its records carry fixed 2026 dates: the tests run on this day whatever the real or CI date
+FIXED_TODAY = "2026-11-30"
+
+
 def _bench():
     spec = importlib.util.spec_from_file_location("bench_export_kill", ROOT / "bench" / "bench_export_kill.py")
     module = importlib.util.module_from_spec(spec)

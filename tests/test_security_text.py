@@ -20,6 +20,10 @@ from tests.test_sync_support import connect, forge, make_hub, make_station, stat
 BAD = ["\u202e", "\u2066", "\ufeff", "\u000b", "\u0007", "\x1b[31m", "\u200b"]
 
 
+# Its records carry fixed 2026 dates: the tests run on this day whatever the real or CI date
+FIXED_TODAY = "2026-11-30"
+
+
 def _case(employer="Acme Trading 有限公司", n=0, **extra):
     rec = records.registered(**extra)
     rec["employer"]["name"] = employer

@@ -21,6 +21,10 @@ ON = date(2026, 9, 29)
 # --- ID numbers ---------------------------------------------------------------------------
 
 
+# Its records carry fixed 2026 dates: the tests run on this day whatever the real or CI date
+FIXED_TODAY = "2026-11-30"
+
+
 @pytest.mark.parametrize(
     ("number", "birth", "sex"),
     [
