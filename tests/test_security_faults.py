@@ -26,6 +26,10 @@ from tests.test_stats import worker_id
 ROOT = Path(__file__).resolve().parents[1]
 
 
+# Its records carry fixed 2026 dates: the tests run on this day whatever the real or CI date
+FIXED_TODAY = "2026-11-30"
+
+
 @pytest.fixture
 def station_file(tmp_path):
     pw = tmp_path / "pw.txt"

@@ -15,6 +15,10 @@ from tests import records
 from tests.test_sync_support import connect, make_hub, make_station, state
 
 
+# Its records carry fixed 2026 dates: the tests run on this day whatever the real or CI date
+FIXED_TODAY = "2026-11-30"
+
+
 @pytest.fixture
 def home(tmp_path, monkeypatch):
     monkeypatch.setenv("MEDIATION_DESK_HOME", str(tmp_path / "home"))

@@ -8,6 +8,10 @@ from tests.test_cli import run
 from tests.test_sync_support import HUB_PASSWORD, connect, make_hub, make_station
 
 
+# Its records carry fixed 2026 dates: the tests run on this day whatever the real or CI date
+FIXED_TODAY = "2026-11-30"
+
+
 def test_import_and_export_take_the_writer_lock_and_import_backs_up_first(tmp_path, monkeypatch):
     home = tmp_path / "home"
     monkeypatch.setenv("MEDIATION_DESK_HOME", str(home))

@@ -17,6 +17,10 @@ from tests.downward_support import notice_2027
 from tests.test_sync_support import HUB_PASSWORD, connect, make_hub, make_station
 
 
+# Its records carry fixed 2026 dates: the tests run on this day whatever the real or CI date
+FIXED_TODAY = "2026-11-30"
+
+
 @pytest.fixture
 def home(tmp_path, monkeypatch):
     monkeypatch.setenv("MEDIATION_DESK_HOME", str(tmp_path / "home"))

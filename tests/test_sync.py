@@ -19,6 +19,10 @@ from desktop.sync import bundle, export, hub, keys
 from tests.test_sync_support import HUB_PASSWORD, connect, make_hub, make_station, state
 
 
+# Its records carry fixed 2026 dates: the tests run on this day whatever the real or CI date
+FIXED_TODAY = "2026-11-30"
+
+
 @pytest.fixture
 def home(tmp_path, monkeypatch):
     monkeypatch.setenv("MEDIATION_DESK_HOME", str(tmp_path / "home"))

@@ -17,6 +17,10 @@ from desktop.sync.hub import BundleRefused
 from tests.test_sync_support import HUB_PASSWORD, connect, forge, make_hub, make_station, parts, state, write, zip_of
 
 
+# Its records carry fixed 2026 dates: the tests run on this day whatever the real or CI date
+FIXED_TODAY = "2026-11-30"
+
+
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
     """A hub holding station 1's first bundle; station 1's second bundle not yet imported."""

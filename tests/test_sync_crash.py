@@ -19,6 +19,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 WATCHED = ("cases", "case_workers", "case_items", "case_fts", "case_events", "mediators", "org", "sync_bundles_in")
 
 
+# Its records carry fixed 2026 dates: the tests run on this day whatever the real or CI date
+FIXED_TODAY = "2026-11-30"
+
+
 def _watched(path):
     d = dbm.open_database(path)
     try:

@@ -25,6 +25,10 @@ from tests.test_sync_support import connect, make_hub, make_station
 WIN_O_BINARY = 0x8000  # its value in the Windows C runtime
 
 
+# Its records carry fixed 2026 dates: the tests run on this day whatever the real or CI date
+FIXED_TODAY = "2026-11-30"
+
+
 class TextModeRuntime:
     """os.open/os.write/os.read as the Windows C runtime does them: text mode unless O_BINARY."""
 
