@@ -32,6 +32,7 @@ from desktop.errors import InputError, Refused
 from desktop.clock import now
 
 PREFIX = "enc1:"
+PREFIX2 = "enc2:"  # bound to record and field (associated data), issue 15 item 2
 _FROM_URLSAFE = str.maketrans("-_", "+/")
 SCHEME = "aes-256-gcm+argon2id"
 # argon2id parameters for wrapping keys: RFC 9106's second recommendation (64 MiB, t=3, p=4).
@@ -42,7 +43,14 @@ IDLE_LOCK_DEFAULT = 10
 
 
 class AesCodec:
-    """Seals each sensitive value as `enc1:` + base64url(nonce ‖ ciphertext ‖ tag); the field kind is the AAD."""
+    """Seals each sensitive value with AES-256-GCM under the data key.
+
+    `enc2:` + base64url(nonce ‖ ciphertext ‖ tag), associated data = field kind + the place the
+    value belongs to (`case:<id>:workers[0].id_number`): a ciphertext copied into another case or
+    another field no longer decrypts, and is reported as tampering (issue 15 item 2). `enc1:` values
+    (kind only as associated data) were written before that; they stay readable and are re-sealed at
+    the first sign-in with the data key (desktop.security.mac.upgrade).
+    """
 
     name = "aes-gcm"
 
@@ -58,23 +66,38 @@ class AesCodec:
         # re-seal the log, so a chain rewritten with sqlite3 no longer verifies
         self.audit_key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
                               info=b"mediation-desk audit mac v1").derive(data_key)
+        # the stored records' MAC key (cases, mediators, users, protected settings): its own label,
+        # so a MAC of one kind can never stand in for another (desktop/security/mac.py)
+        self.record_key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+                               info=b"mediation-desk record mac v1").derive(data_key)
 
-    def seal(self, kind: str, value: str) -> str:
+    def seal(self, kind: str, value: str, ad: str | None = None) -> str:
         nonce = os.urandom(12)
-        ct = self._aead.encrypt(nonce, value.encode("utf-8"), kind.encode("ascii"))
-        return PREFIX + base64.urlsafe_b64encode(nonce + ct).rstrip(b"=").decode("ascii")
+        if ad is None:  # unbound (a caller that does not know the record yet): the old form
+            ct = self._aead.encrypt(nonce, value.encode("utf-8"), kind.encode("ascii"))
+            return PREFIX + base64.urlsafe_b64encode(nonce + ct).rstrip(b"=").decode("ascii")
+        ct = self._aead.encrypt(nonce, value.encode("utf-8"), f"{kind}\x1f{ad}".encode("utf-8"))
+        return PREFIX2 + base64.urlsafe_b64encode(nonce + ct).rstrip(b"=").decode("ascii")
 
-    def reveal(self, kind: str, stored: str) -> str:
-        if not isinstance(stored, str) or not stored.startswith(PREFIX):
+    def reveal(self, kind: str, stored: str, ad: str | None = None) -> str:
+        if not isinstance(stored, str):
+            return stored
+        if stored.startswith(PREFIX2):
+            body, aad = stored[len(PREFIX2):], f"{kind}\x1f{ad}".encode("utf-8")
+        elif stored.startswith(PREFIX):
+            body, aad = stored[len(PREFIX):], kind.encode("ascii")
+        else:
             return stored  # written before encryption was set up (converted at the first admin login)
-        body = stored[len(PREFIX):]
         try:
             # binascii directly: base64.urlsafe_b64decode's Python wrappers cost more than the
             # decryption itself when a bundle reveals tens of thousands of fields
             raw = binascii.a2b_base64((body + "=" * (-len(body) % 4)).translate(_FROM_URLSAFE), strict_mode=True)
-            return self._aead.decrypt(raw[:12], raw[12:], kind.encode("ascii")).decode("utf-8")
+            return self._aead.decrypt(raw[:12], raw[12:], aad).decode("utf-8")
         except (InvalidTag, ValueError, binascii.Error):
-            raise Refused("敏感信息无法解密：数据已损坏或被篡改，或不属于本数据库的密钥") from None
+            raise Refused(TAMPERED_MESSAGE + (f"（{ad}）" if ad else "")) from None
+
+
+TAMPERED_MESSAGE = "敏感信息无法解密：数据已损坏或被篡改（密文被改动或从别处移来），或不属于本数据库的密钥"
 
 
 class LockedCodec:
@@ -82,11 +105,11 @@ class LockedCodec:
 
     name = "locked"
 
-    def seal(self, kind: str, value: str) -> str:
+    def seal(self, kind: str, value: str, ad: str | None = None) -> str:
         raise Refused(LOCKED_MESSAGE)
 
-    def reveal(self, kind: str, stored: str) -> str:
-        if isinstance(stored, str) and stored.startswith(PREFIX):
+    def reveal(self, kind: str, stored: str, ad: str | None = None) -> str:
+        if isinstance(stored, str) and stored.startswith((PREFIX, PREFIX2)):
             raise Refused(LOCKED_MESSAGE)
         return stored
 
