@@ -56,26 +56,49 @@ def canonical_json(obj) -> bytes:
 def build_zip(entries: list[tuple[str, bytes]]) -> bytes:
     """The canonical container: same entries → same bytes, whatever the machine or the clock."""
     buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as zf:
+    _write_canonical(buf, entries)
+    return buf.getvalue()
+
+
+def _write_canonical(sink, entries) -> None:
+    """The canonical writer: fixed timestamps, attributes and order, stored only."""
+    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as zf:
         for name, data in entries:
             zi = zipfile.ZipInfo(name, date_time=ZIP_TIME)
             zi.compress_type = zipfile.ZIP_STORED
             zi.create_system = 3
             zi.external_attr = 0o100644 << 16
             zf.writestr(zi, data)
-    return buf.getvalue()
 
 
-def read_container(data: bytes, *, max_size: int = MAX_BUNDLE_BYTES) -> tuple[bytes, bytes, bytes]:
-    """Checks 1 and 2 (size cap, ZIP structure); returns (manifest, signature, payload) bytes."""
+def open_zip(data: bytes, max_size: int) -> zipfile.ZipFile:
+    """The first container checks every reader shares (size cap, a ZIP at all); the caller closes
+    the returned reader."""
     if len(data) > max_size:
         raise Rejected("大小", f"文件 {len(data)} 字节，超过上限 {max_size} 字节")
     if len(data) < 22:
         raise Rejected("ZIP 结构", "文件过短，不是 ZIP 文件")
     try:
-        zf = zipfile.ZipFile(io.BytesIO(data))
+        return zipfile.ZipFile(io.BytesIO(data))
     except Exception as exc:  # noqa: BLE001 - untrusted bytes: any parser failure is a refusal (fail closed)
         raise Rejected("ZIP 结构", f"不是有效的 ZIP 文件（{exc}）") from None
+
+
+def check_entries(infos: list[zipfile.ZipInfo], caps: dict[str, int]) -> None:
+    """Every entry stored (never decompressed, so no zip bomb), not encrypted, and within its cap;
+    `caps` holds a cap for each name the caller has already accepted."""
+    for i in infos:
+        if i.compress_type != zipfile.ZIP_STORED or i.compress_size != i.file_size:
+            raise Rejected("ZIP 结构", f"条目 {i.filename} 不是“仅存储”方式（拒绝压缩条目）")
+        if i.flag_bits & 0x1:
+            raise Rejected("ZIP 结构", f"条目 {i.filename} 被加密")
+        if i.file_size > caps[i.filename]:
+            raise Rejected("大小", f"条目 {i.filename} 过大（{i.file_size} 字节，上限 {caps[i.filename]}）")
+
+
+def read_container(data: bytes, *, max_size: int = MAX_BUNDLE_BYTES) -> tuple[bytes, bytes, bytes]:
+    """Checks 1 and 2 (size cap, ZIP structure); returns (manifest, signature, payload) bytes."""
+    zf = open_zip(data, max_size)
     with contextlib.closing(zf):
         infos = zf.infolist()
         names = [i.filename for i in infos]
@@ -89,13 +112,7 @@ def read_container(data: bytes, *, max_size: int = MAX_BUNDLE_BYTES) -> tuple[by
             raise Rejected("ZIP 结构", f"条目应恰为 {', '.join(ENTRY_NAMES)}，实为 {', '.join(n[:40] for n in names[:10])}")
         caps = {"manifest.json": MAX_MANIFEST_BYTES, "manifest.json.minisig": MAX_SIGNATURE_BYTES,
                 "payload.age": max_size}
-        for i in infos:
-            if i.compress_type != zipfile.ZIP_STORED or i.compress_size != i.file_size:
-                raise Rejected("ZIP 结构", f"条目 {i.filename} 不是“仅存储”方式（拒绝压缩条目）")
-            if i.flag_bits & 0x1:
-                raise Rejected("ZIP 结构", f"条目 {i.filename} 被加密")
-            if i.file_size > caps[i.filename]:
-                raise Rejected("大小", f"条目 {i.filename} 过大（{i.file_size} 字节，上限 {caps[i.filename]}）")
+        check_entries(infos, caps)
         try:
             parts = [zf.read(n) for n in ENTRY_NAMES[:2]]
             payload = _stored_view(data, infos[2])
@@ -105,13 +122,7 @@ def read_container(data: bytes, *, max_size: int = MAX_BUNDLE_BYTES) -> tuple[by
     # building a second copy: with the payload as a view into `data`, reading a bundle costs about
     # one copy of the file on top of the file itself (< 2x the cap, not 3x).
     sink = _CompareSink(data)
-    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as zf:
-        for name, part in zip(ENTRY_NAMES, (parts[0], parts[1], payload)):
-            zi = zipfile.ZipInfo(name, date_time=ZIP_TIME)
-            zi.compress_type = zipfile.ZIP_STORED
-            zi.create_system = 3
-            zi.external_attr = 0o100644 << 16
-            zf.writestr(zi, part)
+    _write_canonical(sink, zip(ENTRY_NAMES, (parts[0], parts[1], payload)))
     if not sink.same():
         raise Rejected("ZIP 结构", "ZIP 文件不是规范格式（文件头、时间戳、附加数据或条目布局被改动）")
     return parts[0], parts[1], bytes(payload)

@@ -18,11 +18,9 @@ from __future__ import annotations
 import contextlib
 import datetime as _dt
 import difflib
-import io
 import re
 import shutil
 import tempfile
-import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -64,14 +62,7 @@ def file_name(hub: str, seq: int) -> str:
 
 def read_container(data: bytes, *, max_size: int = MAX_PACKAGE_BYTES) -> tuple[bytes, bytes, bytes, bytes | None]:
     """(manifest, signature, content, origin or None): the exact bytes the canonical writer makes."""
-    if len(data) > max_size:
-        raise Rejected("大小", f"文件 {len(data)} 字节，超过上限 {max_size} 字节")
-    if len(data) < 22:
-        raise Rejected("ZIP 结构", "文件过短，不是 ZIP 文件")
-    try:
-        zf = zipfile.ZipFile(io.BytesIO(data))
-    except Exception as exc:  # noqa: BLE001 - untrusted bytes: any parser failure is a refusal
-        raise Rejected("ZIP 结构", f"不是有效的 ZIP 文件（{exc}）") from None
+    zf = bundle.open_zip(data, max_size)
     with contextlib.closing(zf):
         infos = zf.infolist()
         names = tuple(i.filename for i in infos)
@@ -80,13 +71,7 @@ def read_container(data: bytes, *, max_size: int = MAX_PACKAGE_BYTES) -> tuple[b
                                      f"实为 {', '.join(n[:40] for n in names[:10])}")
         caps = {"manifest.json": bundle.MAX_MANIFEST_BYTES, "manifest.json.minisig": bundle.MAX_SIGNATURE_BYTES,
                 "content.json": MAX_CONTENT_BYTES, ORIGIN_ENTRY: max_size}
-        for i in infos:
-            if i.compress_type != zipfile.ZIP_STORED or i.compress_size != i.file_size:
-                raise Rejected("ZIP 结构", f"条目 {i.filename} 不是“仅存储”方式（拒绝压缩条目）")
-            if i.flag_bits & 0x1:
-                raise Rejected("ZIP 结构", f"条目 {i.filename} 被加密")
-            if i.file_size > caps[i.filename]:
-                raise Rejected("大小", f"条目 {i.filename} 过大（{i.file_size} 字节）")
+        bundle.check_entries(infos, caps)
         try:
             parts = [zf.read(n) for n in names]
         except Exception as exc:  # noqa: BLE001
