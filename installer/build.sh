@@ -2,6 +2,7 @@
 # Build the installers users get. One command each; name and version come from pyproject.toml.
 #
 #   bash installer/build.sh deb [amd64]     -> dist/mediation-desk_<version>_amd64.deb
+#   bash installer/build.sh deb arm64       -> dist/mediation-desk_<version>_arm64.deb
 #   bash installer/build.sh windows         -> dist/mediation-desk_<version>_windows_x64.exe
 #
 # The .deb: a PyInstaller --onedir bundle of `python -m desktop` (every module of the desktop
@@ -13,13 +14,20 @@
 #
 # Work files go to build/ and the result to dist/ (both git-ignored). The build environment
 # (build/venv-linux-<arch>) is made once and brought up to pyproject.toml on every build.
-# CPU-heavy: it runs under nice. Needs python3 (3.11+) with venv, dpkg-deb and binutils.
+# CPU-heavy: it runs under nice. Needs python3 (3.11+) with venv, dpkg-deb and binutils; the tools
+# missing are named with the apt-get line that installs them.
+#
+# A .deb for another architecture (arm64 on an amd64 host) is built by this same script inside a
+# debootstrapped bookworm of that architecture (build/chroots/bookworm-<arch>-build, made once),
+# run by qemu-user-static: root, debootstrap, qemu-user-static and binfmt-support needed; slow.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
+. "$ROOT/installer/common.sh"
 log() { printf '[build] %s\n' "$*" >&2; }
 die() { log "$*"; exit 1; }
+need_tools python3:python3 tar:tar
 
 PY="${PYTHON:-python3}"
 # What gets packed: the committed HEAD (git archive into build/src), so a release never holds
@@ -28,9 +36,10 @@ SRC="$ROOT/build/src-${1:-x}"  # one per target, so two builds can run side by s
 if [ "${2:-}" = "--worktree" ] || [ "${3:-}" = "--worktree" ] || [ ! -d "$ROOT/.git" ]; then
     SRC="$ROOT"
 else
+    need_tools git:git
     rm -rf "$SRC"
     mkdir -p "$SRC"
-    git -C "$ROOT" archive --format=tar HEAD pyproject.toml README.md desktop resources forms | tar -x -C "$SRC"
+    git -C "$ROOT" archive --format=tar HEAD pyproject.toml README.md desktop resources forms installer | tar -x -C "$SRC"
     log "packing HEAD $(git -C "$ROOT" rev-parse --short HEAD)"
 fi
 read -r NAME VERSION < <("$PY" - "$SRC/pyproject.toml" <<'EOF'
@@ -88,8 +97,11 @@ build_deb() {
     local arch="${1:-amd64}"
     local host
     host="$(dpkg --print-architecture)"
-    [ "$arch" = "$host" ] || die "building for $arch needs an $arch machine or chroot (this is $host); see docs/install/README.md"
-    command -v dpkg-deb >/dev/null || die "dpkg-deb missing"
+    if [ "$arch" != "$host" ]; then
+        build_deb_in_chroot "$arch"
+        return
+    fi
+    need_tools dpkg-deb:dpkg objdump:binutils
     local t0 vpy
     t0=$(date +%s)
     vpy="$(venv_for "linux-$arch")"
@@ -186,13 +198,65 @@ EOF
     sed -i 's/if \[ "$1" = configure \]; then/if [ "$1" = remove ] || [ "$1" = purge ]; then/' "$stage/DEBIAN/postrm"
     chmod 0755 "$stage/DEBIAN/postinst" "$stage/DEBIAN/postrm"
 
+    if [ "${DEB_STAGE_ONLY:-0}" = 1 ]; then  # the host packs what a qemu chroot staged (xz is slow under qemu)
+        log "staged $stage"
+        return
+    fi
+    pack_deb "$stage" "dist/${NAME}_${VERSION}_${arch}.deb" "$t0"
+}
+
+pack_deb() {  # pack_deb STAGE OUT T0
+    local stage="$1" out="$2" t0="$3"
     mkdir -p dist
-    local out="dist/${NAME}_${VERSION}_${arch}.deb"
     log "dpkg-deb -Zxz -> $out"
     # DEB_ZLEVEL: xz level (default 6); 1 packs in a third of the time for a quick trial build
     nice -n 10 dpkg-deb --root-owner-group -Zxz -z"${DEB_ZLEVEL:-6}" --build "$stage" "$out" >&2
-    log "built $out ($(du -h "$out" | cut -f1), bundle $(du -sh "$stage$app" | cut -f1)) in $(( $(date +%s) - t0 )) s"
+    log "built $out ($(du -h "$out" | cut -f1), $(stat -c %s "$out") bytes; bundle $(du -sh "$stage/opt/$NAME" | cut -f1)) in $(( $(date +%s) - t0 )) s"
     echo "$out"
+}
+
+build_deb_in_chroot() {  # build_deb_in_chroot ARCH: this script inside a bookworm of ARCH under qemu
+    local arch="$1" qemu
+    case "$arch" in
+        arm64) qemu=qemu-aarch64-static ;;
+        *) die "no qemu route known for $arch" ;;
+    esac
+    need_tools debootstrap:debootstrap "$qemu:qemu-user-static" update-binfmts:binfmt-support
+    need_root
+    local ch="$ROOT/build/chroots/bookworm-$arch-build" mirror="${MIRROR:-http://deb.debian.org/debian}" t0
+    t0=$(date +%s)
+    trap 'chroot_umount "$ROOT/build/chroots/bookworm-'"$arch"'-build"' EXIT
+    if [ ! -x "$ch/usr/bin/python3" ]; then
+        if [ ! -f "$ch/etc/debian_version" ]; then
+            log "debootstrap --variant=minbase --arch=$arch bookworm (once; under qemu)"
+            mkdir -p "$(dirname "$ch")"
+            nice -n 10 debootstrap --variant=minbase --arch="$arch" bookworm "$ch" "$mirror" > "$ch.log" 2>&1 \
+                || die "debootstrap, see $ch.log"
+        fi
+        debian_sources "$ch" bookworm "$mirror"
+        # reach PyPI the way the host does (its extra CA certificates, its pip configuration)
+        mkdir -p "$ch/usr/local/share/ca-certificates"
+        cp /usr/local/share/ca-certificates/*.crt "$ch/usr/local/share/ca-certificates/" 2>/dev/null || true
+        [ ! -f /etc/pip.conf ] || cp /etc/pip.conf "$ch/etc/pip.conf"
+        chroot_mount "$ch"
+        # python3 (3.11 in bookworm) with venv, binutils for PyInstaller, git-free; the Qt libraries
+        # make_icons.py needs offscreen (the list of installer/debian-packages.txt's offscreen group)
+        chroot "$ch" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive \
+            sh -c 'apt-get update -qq && apt-get install -y -qq --no-install-recommends ca-certificates python3 \
+                python3-venv binutils libgl1 libxkbcommon0 libegl1 libglib2.0-0 libfreetype6 libfontconfig1 \
+                libdbus-1-3 && update-ca-certificates' > "$ch.apt.log" 2>&1 || die "apt in $ch, see $ch.apt.log"
+    fi
+    chroot_mount "$ch"
+    # the source to pack (HEAD, or the working tree with --worktree), keeping build/ (the venv) between runs
+    mkdir -p "$ch/src"
+    find "$ch/src" -mindepth 1 -maxdepth 1 ! -name build -exec rm -rf {} +
+    (cd "$SRC" && tar -c pyproject.toml README.md desktop resources forms installer) | tar -x -C "$ch/src"
+    log "building inside $ch (qemu-user-static; slow)"
+    chroot "$ch" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 DEB_STAGE_ONLY=1 \
+        bash /src/installer/build.sh deb "$arch" >&2 || die "the build inside $ch failed"
+    log "bundle staged under qemu in $(( $(date +%s) - t0 )) s; packing on the host"
+    need_tools dpkg-deb:dpkg
+    pack_deb "$ch/src/build/deb-$arch" "dist/${NAME}_${VERSION}_${arch}.deb" "$t0"
 }
 
 # --- Windows ----------------------------------------------------------------------------------------
@@ -227,8 +291,7 @@ win_wheels() {  # win_wheels PYTHON -> build/win-wheels holds a wheel for every 
 }
 
 build_windows() {
-    command -v makensis >/dev/null || die "makensis missing (apt-get install nsis)"
-    command -v zip >/dev/null || die "zip missing (apt-get install zip)"
+    need_tools makensis:nsis zip:zip unzip:unzip
     local t0 vpy out="build/nsis" cache="build/pynsist-cache"
     t0=$(date +%s)
     vpy="$(venv_for "linux-amd64")"
