@@ -127,27 +127,13 @@ def write_atomic(directory: Path, name: str, data: bytes) -> Path:
     """Temp name, write, fsync, rename, fsync the directory, read back and compare. All or nothing."""
     directory = Path(directory)
     final = directory / name
-    tmp = directory / f".{name}.{os.getpid()}.tmp"
+    tmp = directory / _temp_name(name)
     renamed = False
     try:
-        # O_BINARY: on Windows os.open defaults to text mode and would write every \n as \r\n.
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o644)
-        try:
-            view = memoryview(data)
-            while view:
-                n = os.write(fd, view)
-                view = view[n:]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        _write_synced(tmp, data)
         os.replace(tmp, final)
         renamed = True
-        with contextlib.suppress(OSError):  # not every file system lets a directory be fsynced
-            dfd = os.open(directory, os.O_RDONLY)
-            try:
-                os.fsync(dfd)
-            finally:
-                os.close(dfd)
+        _fsync_dir(directory)
         if final.read_bytes() != data:
             raise Refused(f"写入 {final} 后读回的内容与原文不符（U 盘可能损坏），已删除该文件")
         return final
@@ -168,6 +154,30 @@ def _remove(p: Path) -> None:
         p.unlink()
 
 
+def _write_synced(path: Path, data: bytes) -> None:
+    """Write all of data to path (created or truncated) and fsync it; OSError passes through."""
+    # O_BINARY: on Windows os.open defaults to text mode and would write every \n as \r\n.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o644)
+    try:
+        view = memoryview(data)
+        while view:
+            n = os.write(fd, view)
+            view = view[n:]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(directory: Path) -> None:
+    """Make a rename in directory durable, where the file system allows it."""
+    with contextlib.suppress(OSError):  # not every file system lets a directory be fsynced
+        dfd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
+
+
 # A bundle is published in two steps so that it never appears under its final name before the
 # station has recorded it (issue 15): the bytes go to a hidden temporary file (fsynced) inside the
 # export transaction; the rename to the final name happens only after COMMIT. A kill before the
@@ -182,15 +192,7 @@ def write_temp(directory: Path, name: str, data: bytes) -> Path:
     """Write data to a hidden temporary file beside `name` in directory and fsync it."""
     tmp = Path(directory) / _temp_name(name)
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o644)
-        try:
-            view = memoryview(data)
-            while view:
-                n = os.write(fd, view)
-                view = view[n:]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        _write_synced(tmp, data)
     except OSError as exc:
         _remove(tmp)
         raise Refused(_os_message(exc, Path(directory))) from None
@@ -202,12 +204,7 @@ def publish(tmp: Path, name: str, data: bytes) -> Path:
     final = tmp.parent / name
     try:
         os.replace(tmp, final)
-        with contextlib.suppress(OSError):  # not every file system lets a directory be fsynced
-            dfd = os.open(tmp.parent, os.O_RDONLY)
-            try:
-                os.fsync(dfd)
-            finally:
-                os.close(dfd)
+        _fsync_dir(tmp.parent)
         with open(final, "rb") as f:
             same = f.read() == data
     except OSError as exc:
