@@ -30,7 +30,7 @@ from .shape import (
     RECUSAL_DECISIONS, RECUSAL_KEYS, SESSION_KEYS, TOP_KEYS, WARNING_KEYS, WORKER_KEYS, WORKER_MIN_AGE, Problems,
     local_date,
 )
-from .shape import _amount, _bool, _date, _datetime, _enum, _list, _obj, _text, _unknown
+from .shape import _amount, _bool, _date, _datetime, _entries, _enum, _list, _obj, _text, _unknown
 
 _TOP_AND_COMPUTED = frozenset(TOP_KEYS | COMPUTED_KEYS)
 
@@ -180,12 +180,7 @@ def _workers(ctx: _Ctx) -> None:
     if not workers_raw:
         p.add("workers", "至少需要一名劳动者")
     workers = ctx.workers
-    for i, w in enumerate(workers_raw):
-        path = f"workers[{i}]"
-        w = _obj(w, path, p)
-        if w is None:
-            continue
-        _unknown(w, WORKER_KEYS, path, p)
+    for path, w in _entries(workers_raw, "workers", WORKER_KEYS, p):
         out = {}
         name = w.get("name")
         try:
@@ -271,12 +266,7 @@ def _agents(ctx: _Ctx) -> None:
     """LDMAL Art. 24 (by practice in mediation): an agent acts for one named party."""
     p = ctx.p
     agents = []
-    for i, a in enumerate(_list(ctx.raw.get("agents"), "agents", p)):
-        path = f"agents[{i}]"
-        a = _obj(a, path, p)
-        if a is None:
-            continue
-        _unknown(a, AGENT_KEYS, path, p)
+    for path, a in _entries(ctx.raw.get("agents"), "agents", AGENT_KEYS, p):
         out = {"for": a.get("for"), "name": _text(a, "name", path, p, required=True, max_len=50) or ""}
         target = a.get("for")
         m = re.fullmatch(r"worker:(\d+)", target) if isinstance(target, str) else None
@@ -343,12 +333,7 @@ def _claims(ctx: _Ctx) -> None:
     rec["dispute_types"] = [t for t in types if isinstance(t, str)]
     claims = ctx.claims
     outside = False
-    for i, c in enumerate(_list(raw.get("claims"), "claims", p)):
-        path = f"claims[{i}]"
-        c = _obj(c, path, p)
-        if c is None:
-            continue
-        _unknown(c, CLAIM_KEYS, path, p)
+    for path, c in _entries(raw.get("claims"), "claims", CLAIM_KEYS, p):
         out = {"text": _text(c, "text", path, p, required=True) or ""}
         outside = warn_outside_labour_dispute(ctx, f"{path}.text", out["text"]) or outside
         fen = _amount(c, "amount", path, p)
@@ -363,12 +348,7 @@ def _claims(ctx: _Ctx) -> None:
     if rec.get("facts") and not outside:
         warn_outside_labour_dispute(ctx, "facts", rec["facts"])
     evidence = []
-    for i, e in enumerate(_list(raw.get("evidence"), "evidence", p)):
-        path = f"evidence[{i}]"
-        e = _obj(e, path, p)
-        if e is None:
-            continue
-        _unknown(e, EVIDENCE_KEYS, path, p)
+    for path, e in _entries(raw.get("evidence"), "evidence", EVIDENCE_KEYS, p):
         evidence.append({k: e[k] for k in EVIDENCE_KEYS if e.get(k) not in (None, "")})
     if evidence:
         rec["evidence"] = evidence
@@ -403,12 +383,7 @@ def rule_consent_before_acceptance(ctx: _Ctx, acc: dict) -> None:
 
 def _consents(ctx: _Ctx, acc_raw: dict) -> list[dict]:
     p, out = ctx.p, []
-    for i, c in enumerate(_list(acc_raw.get("consents"), "acceptance.consents", p)):
-        path = f"acceptance.consents[{i}]"
-        c = _obj(c, path, p)
-        if c is None:
-            continue
-        _unknown(c, CONSENT_KEYS, path, p)
+    for path, c in _entries(acc_raw.get("consents"), "acceptance.consents", CONSENT_KEYS, p):
         at = _date(c, "at", path, p, required=True)
         if at and ctx.received_date and at < ctx.received_date:
             p.add(f"{path}.at", "同意调解的日期早于收到申请日期")
@@ -454,12 +429,7 @@ def _mediators(ctx: _Ctx) -> None:
     raw, rec, p = ctx.raw, ctx.rec, ctx.p
     blocked: dict[str, str] = {}
     conflicts = []
-    for i, c in enumerate(_list(raw.get("conflicts"), "conflicts", p)):
-        path = f"conflicts[{i}]"
-        c = _obj(c, path, p)
-        if c is None:
-            continue
-        _unknown(c, CONFLICT_KEYS, path, p)
+    for path, c in _entries(raw.get("conflicts"), "conflicts", CONFLICT_KEYS, p):
         out = {"mediator": _text(c, "mediator", path, p, required=True, max_len=50) or "",
                "party": _text(c, "party", path, p, max_len=100) or "",
                "relation": _text(c, "relation", path, p, required=True, max_len=200) or ""}
@@ -468,12 +438,7 @@ def _mediators(ctx: _Ctx) -> None:
     if conflicts:
         rec["conflicts"] = conflicts
     recusals = []
-    for i, r in enumerate(_list(raw.get("recusals"), "recusals", p)):
-        path = f"recusals[{i}]"
-        r = _obj(r, path, p)
-        if r is None:
-            continue
-        _unknown(r, RECUSAL_KEYS, path, p)
+    for path, r in _entries(raw.get("recusals"), "recusals", RECUSAL_KEYS, p):
         out = {"mediator": _text(r, "mediator", path, p, required=True, max_len=50) or "",
                "requested_by": _text(r, "requested_by", path, p, required=True, max_len=100) or "",
                "grounds": _text(r, "grounds", path, p, required=True) or "",
@@ -490,12 +455,7 @@ def _mediators(ctx: _Ctx) -> None:
     if recusals:
         rec["recusals"] = recusals
     mediators = []
-    for i, m in enumerate(_list(raw.get("mediators"), "mediators", p)):
-        path = f"mediators[{i}]"
-        m = _obj(m, path, p)
-        if m is None:
-            continue
-        _unknown(m, MEDIATOR_KEYS, path, p)
+    for path, m in _entries(raw.get("mediators"), "mediators", MEDIATOR_KEYS, p):
         out = {"name": _text(m, "name", path, p, required=True, max_len=50) or "",
                "role": _enum(m, "role", MEDIATOR_ROLES, path, p, default="member")}
         if out["name"] in blocked:
@@ -526,12 +486,7 @@ def _extensions(ctx: _Ctx) -> None:
     if ctx.accepted and ctx.decided:
         deadline = ctx.calendar().period_end(ctx.decided, MEDIATION_DAYS).date
     extensions = []
-    for i, x in enumerate(_list(ctx.raw.get("extensions"), "extensions", p)):
-        path = f"extensions[{i}]"
-        x = _obj(x, path, p)
-        if x is None:
-            continue
-        _unknown(x, EXTENSION_KEYS, path, p)
+    for path, x in _entries(ctx.raw.get("extensions"), "extensions", EXTENSION_KEYS, p):
         # EMR Art. 29: an extension exists only with both parties' agreement; agreed_at is that date.
         agreed = _date(x, "agreed_at", path, p, required=True)
         until = _date(x, "until", path, p, required=True)
@@ -564,12 +519,7 @@ def _extensions(ctx: _Ctx) -> None:
 def _sessions(ctx: _Ctx) -> None:
     p = ctx.p
     sessions = []
-    for i, s in enumerate(_list(ctx.raw.get("sessions"), "sessions", p)):
-        path = f"sessions[{i}]"
-        s = _obj(s, path, p)
-        if s is None:
-            continue
-        _unknown(s, SESSION_KEYS, path, p)
+    for path, s in _entries(ctx.raw.get("sessions"), "sessions", SESSION_KEYS, p):
         held = _datetime(s, "held_at", path, p, required=True)
         ended = _datetime(s, "ended_at", path, p)
         if not ctx.accepted:
@@ -691,12 +641,7 @@ def _agreement(ctx: _Ctx) -> None:
     if not items_raw:
         p.add("agreement.items", "调解协议至少需要一项协议内容")
     items = ctx.items
-    for i, it in enumerate(items_raw):
-        path = f"agreement.items[{i}]"
-        it = _obj(it, path, p)
-        if it is None:
-            continue
-        _unknown(it, ITEM_KEYS, path, p)
+    for path, it in _entries(items_raw, "agreement.items", ITEM_KEYS, p):
         out = {"category": _enum(it, "category", ITEM_CATEGORIES, path, p, required=True, default="other"),
                "text": _text(it, "text", path, p, required=True) or ""}
         fen = _amount(it, "amount", path, p)
@@ -730,12 +675,7 @@ def _agreement(ctx: _Ctx) -> None:
 def _performance(ctx: _Ctx) -> None:
     p = ctx.p
     perf = []
-    for i, e in enumerate(_list(ctx.raw.get("performance"), "performance", p)):
-        path = f"performance[{i}]"
-        e = _obj(e, path, p)
-        if e is None:
-            continue
-        _unknown(e, PERFORMANCE_KEYS, path, p)
+    for path, e in _entries(ctx.raw.get("performance"), "performance", PERFORMANCE_KEYS, p):
         idx = e.get("item")
         if not isinstance(idx, int) or isinstance(idx, bool) or not (0 <= idx < len(ctx.items)):
             p.add(f"{path}.item", "应为协议项目的序号（从0开始）")
@@ -760,12 +700,7 @@ def _performance(ctx: _Ctx) -> None:
 def _followups(ctx: _Ctx) -> None:
     p = ctx.p
     fus = []
-    for i, f in enumerate(_list(ctx.raw.get("followups"), "followups", p)):
-        path = f"followups[{i}]"
-        f = _obj(f, path, p)
-        if f is None:
-            continue
-        _unknown(f, FOLLOWUP_KEYS, path, p)
+    for path, f in _entries(ctx.raw.get("followups"), "followups", FOLLOWUP_KEYS, p):
         at = _date(f, "at", path, p, required=True)
         if at and ctx.received_date and at < ctx.received_date:
             p.add(f"{path}.at", "回访日期早于收到申请日期")
@@ -818,12 +753,7 @@ def _acknowledged_warnings(ctx: _Ctx) -> None:
     record is stored (lifecycle). A warning that no longer applies is dropped."""
     p = ctx.p
     earlier: dict[tuple, dict] = {}
-    for i, w in enumerate(_list(ctx.raw.get("warnings"), "warnings", p)):
-        path = f"warnings[{i}]"
-        w = _obj(w, path, p)
-        if w is None:
-            continue
-        _unknown(w, WARNING_KEYS, path, p)
+    for path, w in _entries(ctx.raw.get("warnings"), "warnings", WARNING_KEYS, p):
         code = _text(w, "code", path, p, required=True, max_len=60)
         wpath = _text(w, "path", path, p, max_len=200) or ""
         by = _text(w, "acknowledged_by", path, p, max_len=50)

@@ -110,6 +110,18 @@ def _list(value, path: str, problems: Problems) -> list:
     return value
 
 
+def _entries(value, path: str, allowed: set, problems: Problems):
+    """The objects of a list field with their paths (`path[i]`): a value that is not a list and an
+    entry that is not an object are reported and skipped; each entry's unknown keys are reported."""
+    for i, entry in enumerate(_list(value, path, problems)):
+        entry_path = f"{path}[{i}]"
+        entry = _obj(entry, entry_path, problems)
+        if entry is None:
+            continue
+        _unknown(entry, allowed, entry_path, problems)
+        yield entry_path, entry
+
+
 _LINE_BREAKS_AND_TABS = str.maketrans("", "", "\n\r\t")
 
 
