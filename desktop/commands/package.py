@@ -84,13 +84,24 @@ def register(sub) -> None:
     p.set_defaults(func=cmd_export_keys)
 
 
+def _read_file(path: str, what: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise InputError(f"--file: 无法读取{what}（{exc.strerror}）") from None
+
+
+def _read_text(path: str, what: str) -> str:
+    try:
+        return _read_file(path, what).decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError(f"--file: {what}不是 UTF-8 文本") from None
+
+
 def _read_json(path: str, what: str):
     from desktop.sync.bundle import JSONProblem, strict_loads
 
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise InputError(f"--file: 无法读取{what}（{exc.strerror}）") from None
+    data = _read_file(path, what)
     try:
         return strict_loads(data, max_bytes=4 * 1024 * 1024, max_depth=8)
     except JSONProblem as exc:
@@ -107,12 +118,7 @@ def cmd_notice(args) -> int:
                    if not v]
         if missing:
             raise InputError(f"录入通知原文时须给出 {'、'.join(missing)}")
-        try:
-            text = Path(args.file).read_bytes().decode("utf-8")
-        except OSError as exc:
-            raise InputError(f"--file: 无法读取通知原文（{exc.strerror}）") from None
-        except UnicodeDecodeError:
-            raise InputError("--file: 通知原文不是 UTF-8 文本") from None
+        text = _read_text(args.file, "通知原文")
         from desktop import holidays
 
         notice = downward.from_notice(holidays.parse_notice(text, args.year), title=args.title,
@@ -154,12 +160,7 @@ def cmd_template(args) -> int:
 
     text = None
     if args.file:
-        try:
-            text = Path(args.file).read_bytes().decode("utf-8")
-        except OSError as exc:
-            raise InputError(f"--file: 无法读取模板（{exc.strerror}）") from None
-        except UnicodeDecodeError:
-            raise InputError("--file: 模板不是 UTF-8 文本") from None
+        text = _read_text(args.file, "模板")
     s = open_session(args, write=True, permission="admin")
     downward.set_hub_template(s.db, args.name, text, s.user)
     print(f"已{'删除' if text is None else '保存'}文书模板 {args.name}")
