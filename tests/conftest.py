@@ -78,3 +78,28 @@ def station(tmp_path, monkeypatch):
     admin = accounts.create_user(database, "admin", "admin12345", "admin")
     yield database, admin, path
     database.conn.close()
+
+
+@pytest.fixture
+def imp(station, tmp_path, capsys):
+    """import-cases on the `station` database in this process (the clock set by the test holds; it
+    starts on 2026-11-30): imp(*records) → (exit code, stdout lines, stderr); imp.db is the database."""
+    import json
+
+    from desktop import cli, clock
+
+    db, _admin, path = station
+    pw = tmp_path / "pw.txt"
+    pw.write_text("admin12345\n", encoding="utf-8")
+    clock.set_today(_dt.date(2026, 11, 30))
+    count = [0]
+
+    def run(*recs):
+        count[0] += 1
+        f = tmp_path / f"in{count[0]}.jsonl"
+        f.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in recs) + "\n", encoding="utf-8")
+        code = cli.main(["import-cases", "--db", str(path), "--user", "admin", "--password-file", str(pw), str(f)])
+        out = capsys.readouterr()
+        return code, out.out.split(), out.err
+    run.db = db
+    return run

@@ -6,7 +6,6 @@ the sum of the rows."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import re
 import subprocess
@@ -15,7 +14,7 @@ import pytest
 
 os.environ["MEDIATION_DESK_FONTS"] = "bundled"
 
-from desktop import cases, cli, clock, db as dbm, demo, money, org as orgm, roster, validate  # noqa: E402
+from desktop import cases, clock, db as dbm, demo, money, org as orgm, roster, validate  # noqa: E402
 from desktop.documents import render_document  # noqa: E402
 from tests import records  # noqa: E402
 
@@ -43,24 +42,6 @@ def _per_worker_record(n: int = 3) -> dict:
     rec["performance"] = []
     return rec
 
-
-@pytest.fixture
-def imp(station, tmp_path, capsys):
-    db, _admin, path = station
-    pw = tmp_path / "pw.txt"
-    pw.write_text("admin12345\n", encoding="utf-8")
-    clock.set_today(dt.date(2026, 11, 30))
-    count = [0]
-
-    def run(*recs):
-        count[0] += 1
-        f = tmp_path / f"in{count[0]}.jsonl"
-        f.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in recs) + "\n", encoding="utf-8")
-        code = cli.main(["import-cases", "--db", str(path), "--user", "admin", "--password-file", str(pw), str(f)])
-        out = capsys.readouterr()
-        return code, out.out.split(), out.err
-    run.db = db
-    return run
 
 
 def test_import_takes_items_owed_to_each_worker(imp):

@@ -8,36 +8,16 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import json
 
 import pytest
 
-from desktop import cases, cli, clock, validate
+from desktop import cases, validate
 from tests import records
 
 
 def idn(first17: str) -> str:
     return first17 + validate.id_check_char(first17)
 
-
-@pytest.fixture
-def imp(station, tmp_path, capsys):
-    """import-cases in this process (the clock set by the test holds): returns (code, stdout lines, stderr)."""
-    db, _admin, path = station
-    pw = tmp_path / "pw.txt"
-    pw.write_text("admin12345\n", encoding="utf-8")
-    clock.set_today(dt.date(2026, 11, 30))
-    count = [0]
-
-    def run(*recs):
-        count[0] += 1
-        f = tmp_path / f"in{count[0]}.jsonl"
-        f.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in recs) + "\n", encoding="utf-8")
-        code = cli.main(["import-cases", "--db", str(path), "--user", "admin", "--password-file", str(pw), str(f)])
-        out = capsys.readouterr()
-        return code, out.out.split(), out.err
-    run.db = db
-    return run
 
 
 def _accepted(decided="2026-10-09", **acc):
