@@ -159,6 +159,9 @@ ALLOWED = {
 FILE_NAME = re.compile(r"[\w.\-]+\.(?:bundle|json|pdf|xlsx|csv|sqlite|ttf|ttc|jsonl|card)\b", re.I)
 PATH = re.compile(r"(?:[A-Za-z]:)?[/\\][^\s，。；：、（）()]*")
 ID_LIKE = re.compile(r"[\d*]{14,17}[\dXx]")  # ID numbers (masked too) end in X
+# Unified social credit codes (GB 32100: 18 characters, digits and capitals without I O Z S V), e.g.
+# 91330481NNYLLFUXTN — data: the demo draws them at random, so a letter run in one is not wording.
+CREDIT_CODE = re.compile(r"(?<![0-9A-Z])[0-9A-HJ-NP-RTUW-Y]{2}\d{6}[0-9A-HJ-NP-RTUW-Y]{9}[0-9A-HJ-NP-RTUW-Y*](?![0-9A-Z])")
 MNEMONIC = re.compile(r"&(?=\w)")
 EXTENSION = re.compile(r"\*?\.(?:bundle|json|pdf|xlsx|csv|sqlite|ttf|ttc|jsonl|card)\b", re.I)
 SHORTCUT = re.compile(r"(?:(?:Ctrl|Shift|Alt)\+)+(?:\w+|[-+=])|\bF\d{1,2}\b")
@@ -177,7 +180,7 @@ def problems_in(text: str) -> list[str]:
     ID numbers, station numbers, fingerprints — and file names are data, not wording)."""
     t = _plain(text or "")
     found = [m.group(0) for m in re.finditer(r"\{[^}]*\}", t)]
-    t = ID_LIKE.sub(" ", t)
+    t = CREDIT_CODE.sub(" ", ID_LIKE.sub(" ", t))
     t = EXTENSION.sub(" ", SHORTCUT.sub(" ", FILE_NAME.sub(" ", PATH.sub(" ", MNEMONIC.sub("", t)))))
     for w in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", t):
         if "_" in w:

@@ -28,6 +28,8 @@ def test_the_scan_finds_what_it_should():
     assert problems_in("（hub-card）") == ["hub", "card"]
     assert problems_in("用户：lihua") == ["lihua"]
     # data and wording that are fine: numbers with digits, file names, shortcuts, U 盘, PDF
+    assert problems_in("被申请人 某某公司（统一社会信用代码 91330481NNYLLFUXTN）") == []  # a random demo code
+    assert problems_in("代码91330481MA2ABCDE0X") == [] and problems_in("Acme 91330481MA2ABCDE0X") == ["Acme"]
     assert problems_in("本站编号 S5A9C61DF26；已写入 S5A9C61DF26-000001.bundle；保存（Ctrl+S）；U 盘；另存为PDF") == []
 
 
