@@ -1,12 +1,14 @@
 """Helpers for the downward-package tests (no tests here): a complete 2027 holiday notice (test
 data shaped like a State Council notice, not the published one), and a city → district → township
-chain of real databases."""
+chain of real databases, with its fixtures (a test module imports `home, made, three`)."""
 
 from __future__ import annotations
 
 import datetime as _dt
 import shutil
 from pathlib import Path
+
+import pytest
 
 from desktop import accounts, cases, clock, db as dbm
 from desktop.sync import export, hub, keys
@@ -72,3 +74,29 @@ def chain(tmp, *, template: Path | None = None):
     hub.enrol(district[0], keys.station_card(township[0]), district[1])
     export.join(township[0], keys.hub_card(district[0]), township[1])
     return city, district, township
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    """The test's own data directory, and a folder `usb` beside it to carry packages."""
+    monkeypatch.setenv("MEDIATION_DESK_HOME", str(tmp_path / "home"))
+    (tmp_path / "usb").mkdir()
+    return tmp_path
+
+
+@pytest.fixture(scope="module")
+def made(tmp_path_factory):
+    """One city → district → township chain made once a module; each test works on copies of its files."""
+    where = tmp_path_factory.mktemp("chain")
+    for database, _user in chain(where):
+        database.conn.close()
+    return where
+
+
+@pytest.fixture
+def three(home, made):
+    """The chain as (db, user) pairs on fresh copies in the test's `home`; closed afterwards."""
+    dbs = chain(home, template=made)
+    yield dbs
+    for database, _user in dbs:
+        database.conn.close()

@@ -14,38 +14,13 @@ from desktop import accounts, audit, cases, cli, clock, org
 from desktop.errors import InputError, PermissionDenied, Refused
 from desktop.sync import bundle, downward, export, hub, keys
 
-from tests.downward_support import NOTICE_2027_TEXT, TITLE_2027, chain, december_cases, notice_2027
+from tests.downward_support import (  # noqa: F401 - home, made, three: the chain fixtures
+    NOTICE_2027_TEXT, TITLE_2027, december_cases, home, made, notice_2027, three)
 from tests.test_sync_support import make_hub, make_station, state
 
 
 # Its records carry fixed 2026 dates: the tests run on this day whatever the real or CI date
 FIXED_TODAY = "2026-11-30"
-
-
-@pytest.fixture
-def home(tmp_path, monkeypatch):
-    monkeypatch.setenv("MEDIATION_DESK_HOME", str(tmp_path / "home"))
-    usb = tmp_path / "usb"
-    usb.mkdir()
-    return tmp_path
-
-
-@pytest.fixture(scope="module")
-def made(tmp_path_factory):
-    """One city → district → township chain made once; each test works on copies of its files."""
-    where = tmp_path_factory.mktemp("chain")
-    dbs = chain(where)
-    for database, _user in dbs:
-        database.conn.close()
-    return where
-
-
-@pytest.fixture
-def three(home, made):
-    dbs = chain(home, template=made)
-    yield dbs
-    for database, _user in dbs:
-        database.conn.close()
 
 
 def _forge(signer_db, content: dict, *, seq: int, origin=None, sections=None, hub_id=None, key=None,

@@ -7,33 +7,13 @@ import re
 import subprocess
 from pathlib import Path
 
-import pytest
-
 from desktop import cli, org
 from desktop.documents.templates import FORMS_DIR
 from desktop.sync import downward
 
-from tests.downward_support import chain
+from tests.downward_support import home, made, three  # noqa: F401 - the chain fixtures
 
 SHIPPED, HUBS = "案件来源", "来源渠道核实"
-
-
-@pytest.fixture(scope="module")
-def made(tmp_path_factory):
-    where = tmp_path_factory.mktemp("chain")
-    for database, _user in chain(where):
-        database.conn.close()
-    return where
-
-
-@pytest.fixture
-def three(tmp_path, monkeypatch, made):
-    monkeypatch.setenv("MEDIATION_DESK_HOME", str(tmp_path / "home"))
-    (tmp_path / "usb").mkdir()
-    dbs = chain(tmp_path, template=made)
-    yield dbs
-    for database, _user in dbs:
-        database.conn.close()
 
 
 def flat_text(path) -> str:

@@ -12,25 +12,7 @@ from desktop import cli, clock
 from desktop.errors import InputError, PermissionDenied
 from desktop.sync import downward
 
-from tests.downward_support import chain
-
-
-@pytest.fixture(scope="module")
-def made(tmp_path_factory):
-    where = tmp_path_factory.mktemp("chain")
-    for database, _user in chain(where):
-        database.conn.close()
-    return where
-
-
-@pytest.fixture
-def three(tmp_path, monkeypatch, made):
-    monkeypatch.setenv("MEDIATION_DESK_HOME", str(tmp_path / "home"))
-    (tmp_path / "usb").mkdir()
-    dbs = chain(tmp_path, template=made)
-    yield dbs
-    for database, _user in dbs:
-        database.conn.close()
+from tests.downward_support import home, made, three  # noqa: F401 - the chain fixtures
 
 
 def test_report_command_and_default_period_follow_the_hub(tmp_path, three, capsys):
