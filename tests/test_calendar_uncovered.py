@@ -13,6 +13,7 @@ from desktop import cases, cli, clock, holidays, workcal
 from desktop.errors import InputError
 from desktop.workcal import WorkCalendar
 from tests import records
+from tests.downward_support import NOTICE_2027_TEXT
 
 D = dt.date
 
@@ -29,14 +30,7 @@ NOTICE_2026 = """国务院办公厅关于2026年部分节假日安排的通知
 """
 
 # A 2027 notice of the usual shape (the real one had not been published when this was written).
-NOTICE_2027 = """一、元旦：1月1日（周五）至3日（周日）放假，共3天。
-二、春节：2月5日（农历除夕、周五）至13日（周六）放假调休，共9天。1月31日（周日）、2月20日（周六）上班。
-三、清明节：4月3日（周六）至5日（周一）放假，共3天。
-四、劳动节：5月1日（周六）至5日（周三）放假调休，共5天。5月8日（周六）上班。
-五、端午节：6月9日（周三）放假，共1天。
-六、中秋节：9月15日（周三）放假，共1天。
-七、国庆节：10月1日（周五）至7日（周四）放假调休，共7天。9月26日（周日）、10月9日（周六）上班。
-"""
+NOTICE_2027 = NOTICE_2027_TEXT
 
 
 def _package_notice(year: int) -> holidays.Notice:
