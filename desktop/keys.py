@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import hmac
 import json
 import os
 
@@ -121,6 +122,36 @@ LOCKED_MESSAGE = ("敏感信息已加密保存，当前没有解锁的数据密�
 LOCKED = LockedCodec()
 
 
+class MaskedOnlyCodec(LockedCodec):
+    """Attached for a signed-in user whose role holds no key (viewer, auditor): records are read
+    from the masked copies stored beside their sealed values; nothing sealed opens, nothing seals."""
+
+    name = "masked"
+
+    def seal(self, kind: str, value: str, ad: str | None = None) -> str:
+        raise Refused(MASKED_ONLY_MESSAGE)
+
+    def reveal(self, kind: str, stored: str, ad: str | None = None) -> str:
+        if isinstance(stored, str) and stored.startswith((PREFIX, PREFIX2)):
+            raise Refused(MASKED_ONLY_MESSAGE)
+        return stored
+
+
+MASKED_ONLY_MESSAGE = ("本账户（查看员或审计员）不持有数据密钥，只能查看遮蔽后的信息；"
+                       "查看完整的身份证号码、电话、地址或打印文书，请由调解员或管理员登录")
+MASKED_ONLY = MaskedOnlyCodec()
+
+# Which roles hold which keys (issue 15): the data key opens sensitive fields; the admin key opens
+# the station's private keys (bundle signing key, the hub's age identity). A viewer's or an
+# auditor's password unlocks nothing: they have no row in user_keys.
+KEYED_ROLES = {"admin": ("data", "admin"), "mediator": ("data",)}
+ADMIN_KEY_SETTING = "admin_key"
+ADMIN_KEY_MESSAGE = ("本站的签名密钥只对管理员开放：请由管理员登录后再操作"
+                     "（导出数据包、制作站点卡片、汇总端导入都用到它）")
+ADMIN_KEY_PENDING_MESSAGE = ("本管理员账户尚未获得管理员密钥（本数据库升级时由另一位管理员完成）："
+                             "请另一位管理员在“用户管理”中重置本账户的密码，之后用新密码登录")
+
+
 def key_id(data_key: bytes) -> str:
     return hashlib.sha256(b"mediation-desk key id:" + data_key).hexdigest()[:16]
 
@@ -145,11 +176,15 @@ def _derive(password: str, salt: bytes, params: dict) -> bytes:
                            parallelism=params["p"], hash_len=32, type=Type.ID)
 
 
-def _wrap_for(db, name: str, data_key: bytes, password: str, *, demo: bool = False) -> None:
+def _wrap_for(db, name: str, data_key: bytes, password: str, *, demo: bool = False,
+              admin_key: bytes | None = None) -> None:
+    """One row per keyed user: the data key, followed for an administrator by the admin key (one
+    AES-GCM box, 32 or 64 bytes of plaintext), under a key derived from the user's password."""
     params = DEMO_KDF_PARAMS if demo else KDF_PARAMS
     salt = os.urandom(16)
     nonce = os.urandom(12)
-    wrapped = AESGCM(_derive(password, salt, params)).encrypt(nonce, data_key, f"user-key:{name}".encode())
+    wrapped = AESGCM(_derive(password, salt, params)).encrypt(nonce, data_key + (admin_key or b""),
+                                                             f"user-key:{name}".encode())
     db.conn.execute(
         "insert into user_keys (name, kdf, salt, nonce, wrapped, key_id, updated_at) values (?,?,?,?,?,?,?)"
         " on conflict(name) do update set kdf = excluded.kdf, salt = excluded.salt, nonce = excluded.nonce,"
@@ -157,10 +192,11 @@ def _wrap_for(db, name: str, data_key: bytes, password: str, *, demo: bool = Fal
         (name, json.dumps(dict(params, alg="argon2id")), salt, nonce, wrapped, key_id(data_key), now()))
 
 
-def attach(db, data_key: bytes) -> AesCodec:
+def attach(db, data_key: bytes, admin_key: bytes | None = None) -> AesCodec:
     codec = AesCodec(data_key)
     db.md_codec = codec
     db.md_index_key = codec.index_key
+    db.md_admin_key = admin_key
     db.md_encrypted = True
     return codec
 
@@ -169,6 +205,22 @@ def lock(db) -> None:
     """Forget the unlocked key (idle lock, logout). Reading sensitive fields then needs a login."""
     db.md_codec = LOCKED if is_enabled(db) else None
     db.md_index_key = None
+    db.md_admin_key = None
+
+
+def admin_key(db) -> bytes | None:
+    """The unlocked admin key (an administrator is signed in on this handle), else None."""
+    return getattr(db, "md_admin_key", None) if unlocked(db) is not None else None
+
+
+def require_admin_key(db) -> bytes:
+    """The admin key, or a Chinese refusal saying an administrator must sign in."""
+    key = admin_key(db)
+    if key is not None:
+        return key
+    if unlocked(db) is not None and getattr(db, "md_user_role", None) == "admin":
+        raise Refused(ADMIN_KEY_PENDING_MESSAGE)
+    raise Refused(ADMIN_KEY_MESSAGE)
 
 
 def unlocked(db) -> AesCodec | None:
@@ -187,9 +239,11 @@ def setup(db, name: str, password: str, *, demo: bool = False) -> AesCodec:
     if is_enabled(db):
         raise Refused("数据密钥已存在")
     data_key = AESGCM.generate_key(bit_length=256)
-    _wrap_for(db, name, data_key, password, demo=demo)
-    codec = attach(db, data_key)
+    admin = AESGCM.generate_key(bit_length=256)
+    _wrap_for(db, name, data_key, password, demo=demo, admin_key=admin)
+    codec = attach(db, data_key, admin)
     org.set_setting(db, "encryption", {"scheme": SCHEME, "key_id": codec.key_id})
+    org.set_setting(db, ADMIN_KEY_SETTING, {"key_id": key_id(admin)})
     # The old plaintext blind-index key goes: the index key is now derived from the data key.
     db.conn.execute("delete from settings where key = 'blind_index_key'")
     converted = _seal_existing(db)
@@ -211,19 +265,100 @@ def _seal_existing(db) -> int:
         n += 1
     for mid, doc in db.conn.execute("select id, doc from mediators").fetchall():
         db.conn.execute("update mediators set doc = ? where id = ?",
-                        (json.dumps(roster._seal(db, json.loads(doc)), ensure_ascii=False), mid))
+                        (json.dumps(roster.seal_mediator(db, json.loads(doc)), ensure_ascii=False), mid))
     return n
 
 
+def _rewrite_masked(db) -> tuple[int, int]:
+    """Re-seal every case and mediator so each carries its masked copy, and sex and birth date
+    beside an ID number are sealed (files made before issue 15). Content, revision and sync state
+    are unchanged: the same record, stored the new way. A row whose record MAC verified before gets
+    its MAC recomputed; an unverifiable or tampered one stays so (never blessed here)."""
+    from desktop import cases, roster
+    from desktop.security import mac as record_mac
+
+    counts = []
+    for kind, table, reveal, seal in (
+            ("case", "cases", cases.reveal_record, cases.seal_record),
+            ("mediator", "mediators", roster.reveal_mediator, roster.seal_mediator)):
+        _t, idcol, cols = record_mac.COVER[kind]
+        has_mac = "mac" in {r[1] for r in db.conn.execute(f"pragma table_info({table})")}
+        mac_key = record_mac.key(db) if has_mac else None
+        n = 0
+        for row in db.conn.execute(f"select rowid, id, doc, {', '.join(cols)}"
+                                   f"{', mac' if has_mac else ''} from {table}").fetchall():
+            rowid, rid, doc = row[0], row[1], row[2]
+            values = list(row[3:3 + len(cols)])
+            new_doc = json.dumps(seal(db, reveal(db, json.loads(doc), rid), rid), ensure_ascii=False,
+                                 **({"separators": (",", ":")} if kind == "case" else {}))
+            db.conn.execute(f"update {table} set doc = ? where rowid = ?", (new_doc, rowid))
+            if mac_key is not None and row[-1] is not None \
+                    and hmac.compare_digest(row[-1], record_mac.compute(mac_key, kind, rid, values)):
+                values[cols.index("doc")] = new_doc
+                db.conn.execute(f"update {table} set mac = ? where rowid = ?",
+                                (record_mac.compute(mac_key, kind, rid, values), rowid))
+            n += 1
+        counts.append(n)
+    return counts[0], counts[1]
+
+
+def needs_upgrade(db) -> bool:
+    """A file from before roles were backed by keys (issue 15): no admin key yet."""
+    from desktop import org
+
+    return is_enabled(db) and org.get_setting(db, ADMIN_KEY_SETTING) is None
+
+
+def upgrade(db, name: str, password: str) -> dict:
+    """At the first administrator sign-in on an older file, in one transaction: create the admin
+    key and wrap it for this administrator; delete the viewers' and auditors' key rows; re-seal the
+    station's private keys under the admin key; write masked copies for every case and mediator.
+    Other administrators receive the admin key when an administrator resets their password."""
+    from desktop import audit, org
+    from desktop.sync import keys as sync_keys
+
+    codec = unlocked(db)
+    if codec is None:
+        raise Refused(LOCKED_MESSAGE)
+    admin = AESGCM.generate_key(bit_length=256)
+    try:
+        with db.atomic():
+            if org.get_setting(db, ADMIN_KEY_SETTING) is not None:  # another process was first
+                return {}
+            if db.conn.execute("select 1 from sync_keys where sealed like '%admin-key:%'").fetchone():
+                # private keys already sealed under an admin key: the setting was removed by hand;
+                # a new admin key would lock them out for good, so nothing is done
+                return {}
+            db.md_admin_key = admin
+            _wrap_for(db, name, codec._key, password, demo=org.is_demo(db) and name == "demo", admin_key=admin)
+            keyless = [r[0] for r in db.conn.execute(
+                "select k.name from user_keys k left join users u on u.name = k.name"
+                " where u.role is null or u.role not in ('admin', 'mediator') order by k.name")]
+            db.conn.executemany("delete from user_keys where name = ?", [(n,) for n in keyless])
+            resealed = sync_keys.reseal_for_admins(db)
+            n_cases, n_mediators = _rewrite_masked(db)
+            org.set_setting(db, ADMIN_KEY_SETTING, {"key_id": key_id(admin)})
+            detail = {"removed_keys": keyless, "resealed_private_keys": resealed,
+                      "masked_cases": n_cases, "masked_mediators": n_mediators}
+            audit.log(db, name, "key.upgrade", target="user_keys", record_id=name, detail=detail)
+    except BaseException:
+        db.md_admin_key = None
+        raise
+    return detail
+
+
 def grant(db, name: str, password: str, role: str, *, demo: bool = False) -> None:
-    """Wrap the unlocked data key for a user (new user, reset password). Call inside a transaction."""
-    if role == "auditor":  # reads the audit log only: no access to personal data
+    """Wrap the unlocked keys for a user (new user, reset password). Call inside a transaction.
+
+    An administrator gets the data key and the admin key, a mediator the data key only, a viewer or
+    an auditor nothing (any old row is deleted)."""
+    if role not in KEYED_ROLES:
         db.conn.execute("delete from user_keys where name = ?", (name,))
         return
     codec = unlocked(db)
     if codec is None:
         raise Refused("需要先以管理员身份登录并解锁数据密钥，才能为其他用户授权")
-    _wrap_for(db, name, codec._key, password, demo=demo)
+    _wrap_for(db, name, codec._key, password, demo=demo, admin_key=admin_key(db) if role == "admin" else None)
 
 
 def unlock(db, name: str, password: str) -> bool:
@@ -238,18 +373,26 @@ def unlock(db, name: str, password: str) -> bool:
         return False
     params = json.loads(row[0])
     try:
-        data_key = AESGCM(_derive(password, row[1], params)).decrypt(row[2], row[3], f"user-key:{name}".encode())
+        opened = AESGCM(_derive(password, row[1], params)).decrypt(row[2], row[3], f"user-key:{name}".encode())
     except InvalidTag:
         raise Refused(f"用户 {name} 的数据密钥无法解开（密钥记录与密码不符），请管理员重置该用户的密码") from None
-    attach(db, data_key)
+    attach(db, opened[:32], opened[32:64] or None)
     return True
 
 
 def on_login(db, name: str, password: str, role: str) -> None:
     """After a successful password check: unlock, or on a file without a data key, create it (admin)."""
+    db.md_user_role = role
     if is_enabled(db):
+        if role not in KEYED_ROLES:
+            # a viewer or auditor holds no key, even where an older version left one: masked copies only
+            lock(db)
+            db.md_codec = MASKED_ONLY
+            return
         if not unlock(db, name, password):
             lock(db)
+        elif role == "admin" and needs_upgrade(db):
+            upgrade(db, name, password)
         return
     if role == "admin":
         from desktop import org
@@ -264,10 +407,14 @@ def rewrap(db, name: str, password: str) -> None:
         return
     if db.conn.execute("select 1 from user_keys where name = ?", (name,)).fetchone() is None:
         return
+    role = (db.conn.execute("select role from users where name = ?", (name,)).fetchone() or (None,))[0]
+    if role not in KEYED_ROLES:  # a row an older version left: nothing to keep
+        db.conn.execute("delete from user_keys where name = ?", (name,))
+        return
     codec = unlocked(db)
     if codec is None:
         raise Refused("数据密钥未解锁，无法更改密码")
-    _wrap_for(db, name, codec._key, password)
+    _wrap_for(db, name, codec._key, password, admin_key=admin_key(db) if role == "admin" else None)
 
 
 def login(db, name: str, password: str):

@@ -2,11 +2,12 @@
 and how private keys are kept at rest.
 
 Private keys are stored AES-256-GCM sealed under a key-wrapping key (KEK) derived (HKDF) from the
-database's data key (desktop/keys.py, encryption at rest: the data key is itself wrapped under
-each user's password with argon2id and only present after a login). So a copied database file
-does not give away the signing key or the hub's age identity. A file without encryption at rest
-(made before it existed) uses a random local KEK kept in its settings — that only keeps the key out
-of plain sight; such a key is re-sealed under the data key the first time it is used unlocked.
+database's admin key (desktop/keys.py: the admin key is wrapped under each administrator's
+password with argon2id, and only there — a mediator's, viewer's or auditor's password opens no
+private key, issue 15). So neither a copied database file nor a non-administrator's login gives
+away the signing key or the hub's age identity. Keys sealed by earlier versions (under the data
+key, or under a random local KEK in a file made before encryption at rest) are re-sealed under the
+admin key at the first administrator sign-in (keys.upgrade) or at their first use by one.
 """
 
 from __future__ import annotations
@@ -43,21 +44,32 @@ def _local_kek(db, *, create: bool) -> bytes | None:
     return bytes.fromhex(secret)
 
 
-def _kek(db) -> tuple[bytes, str]:
-    """(KEK, label). Under encryption at rest: derived from the unlocked data key."""
-    from desktop import keys as atrest
-    from desktop import sensitive
+def _admin_kek(admin_key: bytes) -> bytes:
+    hk = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"mediation-desk/sync/kek", info=b"sync keys v2 admin")
+    return hk.derive(admin_key)
 
-    codec = sensitive.codec(db)
-    provider = getattr(codec, "key_wrapping_key", None)
-    if provider is not None:
-        return provider(), f"data-key:{getattr(codec, 'key_id', '')}"
-    index_key = getattr(codec, "index_key", None)
-    if index_key is not None:
-        hk = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"mediation-desk/sync/kek", info=b"sync keys v1")
-        return hk.derive(index_key), f"data-key:{getattr(codec, 'key_id', '')}"
+
+def _legacy_data_kek(db) -> bytes | None:
+    """The KEK of earlier versions, derived from the data key (which mediators and viewers held)."""
+    from desktop import keys as atrest
+
+    codec = atrest.unlocked(db)
+    if codec is None:
+        return None
+    hk = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"mediation-desk/sync/kek", info=b"sync keys v1")
+    return hk.derive(codec.index_key)
+
+
+def _kek(db) -> tuple[bytes, str]:
+    """(KEK, label). Under encryption at rest: derived from the admin key, which only an
+    administrator's password unwraps (issue 15): a mediator, a viewer or an auditor cannot sign."""
+    from desktop import keys as atrest
+
+    admin_key = atrest.admin_key(db)
+    if admin_key is not None:
+        return _admin_kek(admin_key), f"admin-key:{atrest.key_id(admin_key)}"
     if atrest.is_enabled(db):
-        raise Refused(atrest.LOCKED_MESSAGE)
+        atrest.require_admin_key(db)  # raises the Chinese refusal
     return _local_kek(db, create=True), "local"
 
 
@@ -74,16 +86,39 @@ def _open(kek: bytes, purpose: str, box: dict) -> bytes:
                                f"sync_keys:{purpose}".encode())
 
 
+def _open_legacy(db, purpose: str, box: dict) -> bytes:
+    """A box sealed by an earlier version: under the local KEK or under the data key's KEK."""
+    kek = _local_kek(db, create=False) if box["kek"] == "local" else _legacy_data_kek(db)
+    if kek is None:
+        raise ValueError("legacy KEK missing")
+    return _open(kek, purpose, box)
+
+
+def reseal_for_admins(db) -> int:
+    """Re-seal every private key an earlier version left under the local or the data key's KEK
+    under the admin key (keys.upgrade calls this inside its transaction). Returns how many."""
+    n = 0
+    for purpose, sealed in db.conn.execute("select purpose, sealed from sync_keys").fetchall():
+        box = json.loads(sealed)
+        if str(box.get("kek", "")).startswith("admin-key:"):
+            continue
+        try:
+            secret = _open_legacy(db, purpose, box)
+        except Exception:
+            raise Refused("无法解开本机保存的私钥（密钥保护方式不符或数据库已损坏），升级未进行") from None
+        db.conn.execute("update sync_keys set sealed = ? where purpose = ?", (_seal_secret(db, purpose, secret), purpose))
+        n += 1
+    db.conn.execute("delete from settings where key = 'sync.local_kek'")
+    return n
+
+
 def _unseal_secret(db, purpose: str, sealed: str) -> bytes:
     box = json.loads(sealed)
     kek, label = _kek(db)
     try:
-        if box["kek"] == "local" and label != "local":
-            # Encryption at rest has been set up since: open with the local KEK, re-seal under the data key.
-            local = _local_kek(db, create=False)
-            if local is None:
-                raise ValueError("local KEK missing")
-            secret = _open(local, purpose, box)
+        if box["kek"] != label and not str(box["kek"]).startswith("admin-key:"):
+            # Sealed by an earlier version (local KEK, or the data key's): open it, re-seal under the admin key.
+            secret = _open_legacy(db, purpose, box)
             with db.atomic():
                 db.conn.execute("update sync_keys set sealed = ? where purpose = ?",
                                 (_seal_secret(db, purpose, secret), purpose))
@@ -229,6 +264,16 @@ def signing_key(db, *, create: bool = True) -> SigningKey | None:
     return SigningKey(Ed25519PrivateKey.from_private_bytes(secret), key_id)
 
 
+def signing_public(db) -> tuple[str, str]:
+    """(public key blob, key id) of the signing key, read without opening the private key, so a
+    mediator can still hand out the station card; the key is made (by an administrator) on first need."""
+    row = db.conn.execute("select public, key_id from sync_keys where purpose = 'sign'").fetchone()
+    if row is None:
+        sk = signing_key(db)
+        return sk.public_blob(), sk.key_id_hex
+    return row[0], row[1]
+
+
 # --- the hub's age identity ---------------------------------------------------------------------
 
 def create_age_identity(db) -> str:
@@ -275,15 +320,15 @@ def parse_card(data: bytes) -> dict:
 
 
 def station_card(db) -> dict:
-    sk = signing_key(db)
+    public, kid = signing_public(db)
     profile = org.get_profile(db)
     last = db.conn.execute("select max(seq) from sync_bundles_out").fetchone()[0] or 0
     return {
         "type": STATION_CARD, "version": 1,
         "station": org.station_id(db), "role": "hub" if is_hub(db) else "station",
         "name": profile["name"], "region": profile.get("region", ""), "kind": profile.get("kind", ""),
-        "public_key": sk.public_blob(), "key_id": sk.key_id_hex,
-        "fingerprint": fingerprint(base64.b64decode(sk.public_blob())),
+        "public_key": public, "key_id": kid,
+        "fingerprint": fingerprint(base64.b64decode(public)),
         "last_seq": last, "created_at": now(),
     }
 
@@ -293,13 +338,13 @@ def hub_card(db) -> dict:
     if not recipient:
         raise Refused("本数据库不是汇总端（没有汇总端密钥）；请用 hub-init 创建汇总端")
     profile = org.get_profile(db)
-    sk = signing_key(db)  # signs the hub's downward packages (desktop/sync/downward.py)
+    public, kid = signing_public(db)  # signs the hub's downward packages (desktop/sync/downward.py)
     return {
         "type": HUB_CARD, "version": 1,
         "hub": org.station_id(db), "name": profile["name"], "region": profile.get("region", ""),
         "recipient": recipient, "fingerprint": fingerprint(recipient.encode()),
-        "public_key": sk.public_blob(), "key_id": sk.key_id_hex,
-        "sign_fingerprint": fingerprint(base64.b64decode(sk.public_blob())),
+        "public_key": public, "key_id": kid,
+        "sign_fingerprint": fingerprint(base64.b64decode(public)),
         "created_at": now(),
     }
 
