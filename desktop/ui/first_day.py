@@ -25,6 +25,16 @@ def progress(db) -> dict[str, bool]:
     return {"roster": has_mediator, "register": has_case, "join": joined}
 
 
+def state(db) -> dict[str, bool]:
+    """`progress`, with every step done on a hub (a hub registers no applications: nothing applies)."""
+    from desktop.sync import keys as sk
+
+    done = progress(db)
+    if sk.is_hub(db):
+        done = {k: True for k in done}
+    return done
+
+
 class FirstDayPanel(QFrame):
     step_clicked = Signal(str)
 
@@ -59,14 +69,12 @@ class FirstDayPanel(QFrame):
             self.buttons[key] = b
             lab.setProperty("text_parts", (i, name, hint))
         v.addLayout(row)
-        self.hide()  # shown by refresh() — after the first paint (it reads three tables)
+        self.hide()  # shown by apply() once the dashboard's reader has read the steps
 
     def refresh(self) -> dict[str, bool]:
-        from desktop.sync import keys as sk
+        return self.apply(state(self.session.db))
 
-        done = progress(self.session.db)
-        if sk.is_hub(self.session.db):  # a hub registers no applications: nothing of this applies
-            done = {k: True for k in done}
+    def apply(self, done: dict[str, bool]) -> dict[str, bool]:
         can_write = self.session.user.can("write")
         for key, lab in self.labels.items():
             i, name, hint = lab.property("text_parts")

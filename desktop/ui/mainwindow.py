@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shiboken6
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -78,9 +79,9 @@ class MainWindow(QMainWindow):
             self.idle = IdleWatcher(app, keys.idle_lock_minutes(session.db), self)
             self.idle.idle.connect(self.lock)
         session.listeners.append(self.on_changed)
-        self.update_status()
         self.place_on_screen(QSettings().value("main/geometry"))
-        self.nav.setCurrentRow(0)
+        self.nav.setCurrentRow(0)  # the dashboard: its read is the reader's first
+        self.update_status()
 
     def place_on_screen(self, geo=None, avail=None) -> None:
         """A saved layout if it fits this screen; otherwise 1280×800 where that fits with its title
@@ -321,7 +322,18 @@ class MainWindow(QMainWindow):
         self.station.setText(f"站点：{profile['name']}")
         self.station.setToolTip(f"本站编号 {profile['station']}：数据交换时汇总端用它识别本站")
         self.user_label.setText(f"用户：{u.display_name or u.name}（{USER_ROLES.get(u.role, u.role)}）")
-        self.unexported.setText(f"未导出的修改：{dashboard.unexported_changes(self.session.db)} 条")
+        # a count over every changed record (a million on a hub that never exported): on the reader
+        reader = getattr(self.session, "reader", None)
+        if reader is None:
+            return self._show_unexported(dashboard.unexported_changes(self.session.db))
+        if not self.unexported.text():
+            self.unexported.setText("未导出的修改：正在统计…")
+        reader.load(("unexported", id(self)), dashboard.unexported_changes, self._show_unexported,
+                    lambda exc: self._show_unexported(None))
+
+    def _show_unexported(self, n: int | None) -> None:
+        if shiboken6.isValid(self):  # the window may have closed before the count came back
+            self.unexported.setText("未导出的修改：未能统计" if n is None else f"未导出的修改：{n} 条")
 
     def closeEvent(self, event) -> None:
         if self.idle is not None:

@@ -118,6 +118,7 @@ def test_dashboard_shows_overdue_case(qtbot, session):
 
     page = DashboardPage(session)
     qtbot.addWidget(page)
+    qtbot.waitUntil(lambda: page.is_loaded, timeout=10000)  # read on the session's reader (issue 17 item 12)
     t = page.tables["overdue"]
     numbers = [t.item(r, 0).text() for r in range(t.rowCount())]
     assert session.db.md_test_overdue in numbers
