@@ -40,3 +40,11 @@ def allowed(db, kind: str, case: dict | None) -> tuple[bool, str]:
     from desktop.documents.states import allowed as allowed_
 
     return allowed_(kind, case, forms_dir(db))
+
+
+def allowed_kinds(db, case: dict | None, names) -> list[str]:
+    """The documents among `names` (in order) the case's state allows, by the states the station's
+    own templates declare: what the case window offers is what rendering will accept."""
+    from desktop.documents.states import allowed_kinds as allowed_kinds_
+
+    return allowed_kinds_(case, list(names), forms_dir(db)) if names else []

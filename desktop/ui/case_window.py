@@ -41,8 +41,9 @@ DOCUMENT_LABELS = {
 FOLLOWUP_RESULTS = cases.FOLLOWUP_RESULTS
 
 
-def allowed_documents(case: dict) -> list[str]:
-    """The documents the case's state allows (what exists on paper at this stage)."""
+def allowed_documents(case: dict, db) -> list[str]:
+    """The documents the case's state allows (what exists on paper at this stage), by the states of
+    the templates this station prints with (the hub's override where one is active)."""
     status = case["status"]
     mode = case["application"].get("mode")
     docs = ["oral-record" if mode == "oral" else "application", "registration", "rights-notice"]
@@ -74,10 +75,11 @@ def allowed_documents(case: dict) -> list[str]:
         docs.append("nonperformance-record")  # LDMAL Art. 15: when an item is not performed in its term
     if case.get("collective") or len(case.get("workers") or []) >= 10:
         docs.append("major-dispute-report")  # reported upward the day it arrives
-    from desktop.documents.states import allowed
+    from desktop.documents import station as station_docs
 
-    # the templates' declared states have the last word (issue 14: no document for a state it does not fit)
-    return [d for d in docs if allowed(d, case)[0]]
+    # the templates' declared states have the last word (issue 14: no document for a state it does not
+    # fit), the same states rendering and batch printing check (issue 16: a hub's template may change them)
+    return station_docs.allowed_kinds(db, case, docs)
 
 
 def renderer():
@@ -986,7 +988,7 @@ class CaseWindow(QWidget):
 
     def _fill_documents(self) -> None:
         self.documents.clear()
-        for name in allowed_documents(self.case):
+        for name in allowed_documents(self.case, self.session.db):
             it = QListWidgetItem(DOCUMENT_LABELS.get(name, name))
             it.setData(Qt.UserRole, name)
             self.documents.addItem(it)
@@ -1000,9 +1002,9 @@ class CaseWindow(QWidget):
         """The case's state, or the review application's window or case type: a warning instead of a document."""
         from PySide6.QtWidgets import QMessageBox
 
-        from desktop.documents import DocumentRefused, allowed, check_review_allowed
+        from desktop.documents import DocumentRefused, check_review_allowed, station as station_docs
 
-        ok, reason = allowed(name, self.case)
+        ok, reason = station_docs.allowed(self.session.db, name, self.case)
         try:
             if not ok:
                 raise DocumentRefused(reason)

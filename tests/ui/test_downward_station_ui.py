@@ -105,3 +105,63 @@ def test_settings_page_chooses_among_the_commissions_received(qtbot, session, tm
     qtbot.keyClick(page.commission_choice, Qt.Key_Home)
     assert page.commission_choice.currentIndex() == 0
     assert page.fields["arbitration.name"].text() == COMMISSIONS[1]["name"]
+
+
+def test_case_window_offers_documents_by_the_states_of_the_hubs_template(qtbot, session, tmp_path, monkeypatch):
+    """A hub's template that drops a case state: the case window stops offering that document for a case
+    in the state (printing refuses it too), and offers it again once the station goes back to the
+    shipped template."""
+    import pytest
+    from PySide6.QtCore import Qt
+
+    from desktop import cases
+    from desktop.documents import DocumentRefused
+    from desktop.documents.templates import FORMS_DIR
+    from desktop.ui.case_window import CaseWindow
+    from desktop.ui.pdf_preview import render_bytes
+
+    from tests.test_sync_support import connect, make_hub
+
+    monkeypatch.setenv("MEDIATION_DESK_HOME", str(tmp_path / "home"))  # where the override folder is made
+    db = session.db
+    (key,) = db.conn.execute("select id from cases where deleted = 0 and status = 'mediating' limit 1").fetchone()
+
+    def window() -> CaseWindow:
+        win = CaseWindow(session, key)
+        qtbot.addWidget(win)
+        return win
+
+    def offered(win) -> list[str]:
+        return [win.documents.item(i).data(Qt.UserRole) for i in range(win.documents.count())]
+
+    before = window()
+    shipped = offered(before)
+    assert "acceptance-notice" in shipped
+
+    # The hub sends the acceptance notice declared for every state but 调解中; the station applies it.
+    text = (FORMS_DIR / "acceptance-notice.toml").read_text(encoding="utf-8")
+    states = 'states = ["mediating", "agreed", "failed", "terminated", "expired", "withdrawn"]'
+    assert text.count(states) == 1
+    hub_db, hub_user, _ = make_hub(tmp_path, "hub")
+    try:
+        connect(db, session.user, hub_db, hub_user)
+        downward.set_hub_template(hub_db, "acceptance-notice",
+                                  text.replace(states, states.replace('"mediating", ', "")), hub_user)
+        (tmp_path / "usb").mkdir()
+        pkg = downward.build_package(hub_db, hub_user, tmp_path / "usb", templates=["acceptance-notice"])
+    finally:
+        hub_db.conn.close()
+    downward.apply_package(db, pkg["path"], session.user)
+
+    assert offered(window()) == [n for n in shipped if n != "acceptance-notice"]  # only that one goes
+    case = cases.get_case(db, key)
+    with pytest.raises(DocumentRefused, match="调解中"):
+        render_bytes("acceptance-notice", case, session.profile, db=db)  # printing says the same
+    # A window opened before the package still lists it: choosing it now names the case's state.
+    before.documents.setCurrentRow(shipped.index("acceptance-notice"))
+    before._print()
+    assert before.refusal_box is not None and "调解中" in before.refusal_box.text()
+    before.refusal_box.close()
+
+    downward.revert_template(db, "acceptance-notice", session.user)
+    assert offered(window()) == shipped
