@@ -282,7 +282,8 @@ def _quit_on_first_paint(app, widget, signed_in: float | None = None) -> None:
 
     For the main window (`signed_in`: perf_counter when the sign-in was accepted) it also prints the
     milliseconds from the sign-in to the first paint (MAIN_PAINT) and to the dashboard filled in
-    (MAIN_READY), then quits."""
+    (MAIN_READY), and the longest the event loop did not turn in between (MAIN_GAP: how long a click
+    would have waited), then quits."""
     import time
 
     from PySide6.QtCore import QEvent, QObject, QTimer
@@ -290,8 +291,23 @@ def _quit_on_first_paint(app, widget, signed_in: float | None = None) -> None:
     def ms() -> str:
         return f"{(time.perf_counter() - signed_in) * 1000:.1f}"
 
+    ticks = {"last": None, "gap": 0.0}
+
+    def tick() -> None:
+        now = time.perf_counter()
+        if ticks["last"] is not None:
+            ticks["gap"] = max(ticks["gap"], now - ticks["last"])
+        ticks["last"] = now
+
+    timer = QTimer(widget)
+    timer.setInterval(5)
+    timer.timeout.connect(tick)
+
     def ready() -> None:
+        tick()
+        timer.stop()
         print("MAIN_READY", ms(), flush=True)
+        print("MAIN_GAP", f"{ticks['gap'] * 1000:.1f}", flush=True)
         app.quit()
 
     class _FirstPaint(QObject):
@@ -303,6 +319,8 @@ def _quit_on_first_paint(app, widget, signed_in: float | None = None) -> None:
                     QTimer.singleShot(0, widget.reject if hasattr(widget, "reject") else app.quit)
                     return False
                 print("MAIN_PAINT", ms(), flush=True)
+                tick()
+                timer.start()
                 dash = widget.pages.get("工作台")
                 if dash is None or dash.is_loaded:
                     QTimer.singleShot(0, ready)

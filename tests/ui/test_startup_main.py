@@ -126,4 +126,4 @@ def test_the_program_paints_the_main_window_then_fills_it_in(station, tmp_path):
                          capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
     assert out.returncode == 0, out.stderr
     events = [line.split()[0] for line in out.stdout.splitlines() if line.startswith(("FIRST_PAINT", "MAIN_"))]
-    assert events == ["FIRST_PAINT", "MAIN_PAINT", "MAIN_READY"], out.stdout
+    assert events == ["FIRST_PAINT", "MAIN_PAINT", "MAIN_READY", "MAIN_GAP"], out.stdout
