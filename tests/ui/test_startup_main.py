@@ -127,3 +127,32 @@ def test_the_program_paints_the_main_window_then_fills_it_in(station, tmp_path):
     assert out.returncode == 0, out.stderr
     events = [line.split()[0] for line in out.stdout.splitlines() if line.startswith(("FIRST_PAINT", "MAIN_"))]
     assert events == ["FIRST_PAINT", "MAIN_PAINT", "MAIN_READY", "MAIN_GAP"], out.stdout
+
+
+def test_the_daily_copy_runs_beside_the_write_worker_not_on_it(qtbot, session, monkeypatch):
+    """A big hub's daily copy takes minutes: a save made meanwhile must not wait for it."""
+    import threading
+
+    from desktop import backup
+    from desktop.ui.app import start_daily_backup
+
+    copying, go = threading.Event(), threading.Event()
+    real = backup.daily
+
+    def held(db, path, **kw):  # the real copy, started only when the test says
+        copying.set()
+        go.wait(20)
+        return real(db, path, **kw)
+    monkeypatch.setattr(backup, "daily", held)
+    errors = []
+    thread = start_daily_backup(session, on_error=errors.append)
+    assert copying.wait(10)
+    saved = []
+    session.ops.run(lambda db, task: db.conn.execute("select count(*) from cases").fetchone()[0],
+                    on_done=saved.append)
+    assert session.ops.wait_idle(10000) and saved  # the worker answered while the copy was still running
+    assert thread.is_alive()
+    go.set()
+    thread.join(30)
+    assert not thread.is_alive() and errors == []
+    assert [label for _f, label, _t in backup.auto_backups(session.path)] == ["daily"]
