@@ -25,8 +25,8 @@ _ID_LIKE = re.compile(r"(?<![0-9A-Za-z])([0-9]{6})[0-9]{8}([0-9]{3}[0-9Xx])(?![0
 
 def _mask_ids(value):
     if isinstance(value, str):
-        return _ID_LIKE.sub(lambda m: (m.group(1) or m.group(3))[:4] + "**********" + (m.group(2) or m.group(4))[-4:],
-                            value)
+        # as sensitive.mask: the last four characters only (issue 15), the region gives nothing away
+        return _ID_LIKE.sub(lambda m: "*" * (len(m.group(0)) - 4) + m.group(0)[-4:], value)
     if isinstance(value, dict):
         return {k: _mask_ids(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

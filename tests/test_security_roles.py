@@ -199,9 +199,23 @@ def test_masking_cannot_be_reversed(filled):
     assert len(masked_ids) == 3
     for m in masked_ids:
         assert _digits(m) <= 4 and re.fullmatch(r"\*{14}[0-9X]{4}", m)
-    # what is left: 14 unknown characters (region 6, birth date 8) against a known sequence and
-    # check digit: at least (valid birth dates in 60 years) × (one region) / 11 candidates
-    assert 60 * 365 // 11 > 1000
+    # The attacker's count, even granting the region (the masked address shows its first 6
+    # characters, often the county of the ID): every birth date of a working age (16–70) with the
+    # visible sequence and check character. Before issue 15 (first 4 + last 4 + plaintext birth date) it was 9.
+    assert _candidates(masked_ids[0], region=records.WORKER["id_number"][:6]) > 1000
+
+
+def _candidates(masked: str, region: str) -> int:
+    import datetime as _dt
+
+    weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+    seq, check = masked[-4:-1], masked[-1]
+    day, last, n = _dt.date(1956, 12, 1), _dt.date(2010, 11, 30), 0
+    while day <= last:
+        body = region + day.strftime("%Y%m%d") + seq
+        n += "10X98765432"[sum(int(c) * w for c, w in zip(body, weights)) % 11] == check
+        day += _dt.timedelta(days=1)
+    return n
 
 
 def test_export_is_for_administrators(filled, tmp_path):

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QRadioButton, QVBoxLayout,
 )
 
-from desktop import caselist, cases, org, roster
+from desktop import caselist, cases, org, roster, sensitive
 from desktop.ui import ops as opsmod
 from desktop.ui.widgets import ErrorLabel
 
@@ -55,8 +55,12 @@ def render_batch(db, task, case_ids: list[str], kind: str, out_dir) -> dict:
     """Render `kind` for each case into out_dir (runs on the worker). Cancelling removes this run's files."""
     from desktop.documents import DocumentError
     from desktop.documents import station as station_docs  # the hub's template overrides where active
-    from desktop.ui.case_window import DOCUMENT_LABELS
+    from desktop.ui.case_window import DOCUMENT_LABELS, MASKED_DOCUMENT_REFUSAL
 
+    if sensitive.masked_only(db):
+        from desktop.errors import Refused
+
+        raise Refused(MASKED_DOCUMENT_REFUSAL)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     profile = org.get_profile(db)

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem, QPlainTextEdit, QPushButton, QTabWidget, QTextBrowser, QVBoxLayout, QWidget,
 )
 
-from desktop import cases, money, roster, validate
+from desktop import cases, money, roster, sensitive, validate
 from desktop.clock import today as records_today
 from desktop.errors import InputError
 from desktop.codes import (
@@ -89,6 +89,13 @@ def renderer():
     except ImportError:
         return None
     return render_document
+
+
+# A session holding no key (viewer) sees masked values. Documents are refused rather than printed
+# masked: a mediation agreement or notice identifies the parties by their full ID numbers, and a
+# masked print could pass for the real document (issue 15).
+MASKED_DOCUMENT_REFUSAL = ("文书载有当事人完整的身份证号码、电话和地址：本账户（查看员）只能查看遮蔽后的信息，"
+                           "不能预览或打印文书，请由调解员或管理员登录")
 
 
 def _with_id_details(worker: dict) -> dict:
@@ -1005,6 +1012,8 @@ class CaseWindow(QWidget):
         from desktop.documents import DocumentRefused, check_review_allowed, station as station_docs
 
         ok, reason = station_docs.allowed(self.session.db, name, self.case)
+        if sensitive.masked_only(self.session.db):
+            ok, reason = False, MASKED_DOCUMENT_REFUSAL
         try:
             if not ok:
                 raise DocumentRefused(reason)

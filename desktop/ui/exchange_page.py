@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
@@ -229,6 +230,13 @@ class ExchangePage(QWidget):
         g.addLayout(row)
         for w in (self.export_button, self.resend_button):
             w.setEnabled(user.can("export"))
+        # issue 15: a bundle is signed with the station's key, which only an administrator's password
+        # opens; say so instead of offering a button that would fail
+        self.export_note = QLabel("导出数据包要由管理员登录：数据包用本站的签名密钥签名，该密钥只对管理员开放。")
+        self.export_note.setObjectName("export_admin_note")
+        self.export_note.setWordWrap(True)
+        self.export_note.setVisible(not user.can("export"))
+        g.addWidget(self.export_note)
         self.pending = QLabel()
         self.pending.setObjectName("pending_changes")
         g.addWidget(self.pending)
@@ -277,6 +285,18 @@ class ExchangePage(QWidget):
         v.addWidget(box)
 
     # --- showing -------------------------------------------------------------------------
+    def _count_pending(self) -> None:
+        """The count walks every changed record (a million on a hub): on the session's reader."""
+        def show(n: int | None) -> None:
+            if shiboken6.isValid(self.pending):  # the page may have closed before the count came back
+                self.pending.setText("未能统计尚未导出的修改" if n is None else f"自上次导出以来有 {n} 条修改尚未导出")
+        reader = getattr(self.session, "reader", None)
+        if reader is None:
+            return show(dashboard.unexported_changes(self.session.db))
+        if not self.pending.text():
+            self.pending.setText("正在统计尚未导出的修改…")
+        reader.load(("pending", id(self)), dashboard.unexported_changes, show, lambda exc: show(None))
+
     def refresh(self, *_) -> None:
         db = self.session.db
         hub = sx.hub_of(db)
@@ -287,7 +307,7 @@ class ExchangePage(QWidget):
         else:
             self.hub_status.setText(NOT_JOINED_STEPS)
         self.export_button.setEnabled(bool(hub) and self.session.user.can("export"))
-        self.pending.setText(f"自上次导出以来有 {dashboard.unexported_changes(db)} 条修改尚未导出")
+        self._count_pending()
         rows = db.conn.execute("select seq, file_name, created_at, full, counts, created_by from sync_bundles_out"
                                " order by seq desc limit 500").fetchall()
         import json
@@ -390,7 +410,7 @@ class ExchangePage(QWidget):
 
     def write_station_card(self, path, show_box: bool = False):
         def work(db, task):
-            card = sk.station_card(db)  # creates the signing key on first use (sealed under the data key)
+            card = sk.station_card(db)  # creates the signing key on first use (sealed under the admin key)
             sk.write_card(card, path)
             return card
 

@@ -20,7 +20,8 @@ from desktop import accounts, keys
 from desktop.ui import ops as opsmod
 from desktop.ui.widgets import ErrorLabel
 
-KEY_ATTRS = ("md_codec", "md_index_key", "md_encrypted")
+# md_admin_key: an administrator's export and station card run on the worker connection (issue 15)
+KEY_ATTRS = ("md_codec", "md_index_key", "md_encrypted", "md_admin_key", "md_user_role")
 INPUT_EVENTS = frozenset({
     QEvent.KeyPress, QEvent.MouseButtonPress, QEvent.MouseButtonDblClick, QEvent.MouseMove, QEvent.Wheel,
     QEvent.TouchBegin, QEvent.TabletPress,
