@@ -156,3 +156,17 @@ def test_the_daily_copy_runs_beside_the_write_worker_not_on_it(qtbot, session, m
     thread.join(30)
     assert not thread.is_alive() and errors == []
     assert [label for _f, label, _t in backup.auto_backups(session.path)] == ["daily"]
+
+
+def test_the_exchange_page_counts_unexported_changes_behind_the_window(qtbot, session):
+    from desktop import dashboard
+
+    win = _main_window(qtbot, session)
+    win.show()
+    session.reader.hold()
+    win.show_page(4)  # 数据交换
+    page = win.pages["数据交换"]
+    assert page.pending.text() == "正在统计尚未导出的修改…"  # the page is up; the count is still to come
+    session.reader.release()
+    n = dashboard.unexported_changes(session.db)
+    qtbot.waitUntil(lambda: page.pending.text() == f"自上次导出以来有 {n} 条修改尚未导出", timeout=10000)
