@@ -77,7 +77,8 @@ class Reader(QObject):
         from desktop.ui.idle import KEY_ATTRS
 
         for attr in KEY_ATTRS:
-            setattr(db, attr, getattr(self.source, attr, None))
+            if attr != "md_admin_key":  # reads only: an administrator's signing key is not needed here
+                setattr(db, attr, getattr(self.source, attr, None))
 
     def _run(self) -> None:
         db = None
