@@ -226,7 +226,11 @@ build_deb_in_chroot() {  # build_deb_in_chroot ARCH: this script inside a bookwo
     local ch="$ROOT/build/chroots/bookworm-$arch-build" mirror="${MIRROR:-http://deb.debian.org/debian}" t0
     t0=$(date +%s)
     trap 'chroot_umount "$ROOT/build/chroots/bookworm-'"$arch"'-build"' EXIT
-    if [ ! -x "$ch/usr/bin/python3" ]; then
+    # python3 (3.11 in bookworm) with venv and its shared library (PyInstaller bundles it), binutils
+    # for PyInstaller; the Qt libraries make_icons.py needs offscreen (debian-packages.txt's group)
+    local pkgs="ca-certificates python3 python3-venv libpython3.11 binutils libgl1 libxkbcommon0 libegl1 \
+libglib2.0-0 libfreetype6 libfontconfig1 libdbus-1-3"
+    if [ "$(cat "$ch/.build-packages" 2>/dev/null)" != "$pkgs" ]; then
         if [ ! -f "$ch/etc/debian_version" ]; then
             log "debootstrap --variant=minbase --arch=$arch bookworm (once; under qemu)"
             mkdir -p "$(dirname "$ch")"
@@ -239,12 +243,10 @@ build_deb_in_chroot() {  # build_deb_in_chroot ARCH: this script inside a bookwo
         cp /usr/local/share/ca-certificates/*.crt "$ch/usr/local/share/ca-certificates/" 2>/dev/null || true
         [ ! -f /etc/pip.conf ] || cp /etc/pip.conf "$ch/etc/pip.conf"
         chroot_mount "$ch"
-        # python3 (3.11 in bookworm) with venv, binutils for PyInstaller, git-free; the Qt libraries
-        # make_icons.py needs offscreen (the list of installer/debian-packages.txt's offscreen group)
         chroot "$ch" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive \
-            sh -c 'apt-get update -qq && apt-get install -y -qq --no-install-recommends ca-certificates python3 \
-                python3-venv binutils libgl1 libxkbcommon0 libegl1 libglib2.0-0 libfreetype6 libfontconfig1 \
-                libdbus-1-3 && update-ca-certificates' > "$ch.apt.log" 2>&1 || die "apt in $ch, see $ch.apt.log"
+            sh -c "apt-get update -qq && apt-get install -y -qq --no-install-recommends $pkgs && update-ca-certificates" \
+            > "$ch.apt.log" 2>&1 || die "apt in $ch, see $ch.apt.log"
+        printf '%s' "$pkgs" > "$ch/.build-packages"
     fi
     chroot_mount "$ch"
     # the source to pack (HEAD, or the working tree with --worktree), keeping build/ (the venv) between runs
