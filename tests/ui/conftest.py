@@ -62,3 +62,18 @@ def session(station, qsettings):
     s = open_session(path, user, database)
     yield s
     s.ops.close()
+
+
+@pytest.fixture
+def hub_session(tmp_path, qsettings):
+    """A hub (示范区) open in the program as its administrator."""
+    from desktop import accounts, db as dbm
+    from desktop.sync import hub as sh
+    from desktop.ui.app import open_session
+
+    path = tmp_path / "hub.sqlite"
+    sh.hub_init(path, "示范区劳动人事争议调解数据汇总", "330481", "hubadmin", "hubpass123")
+    database = dbm.open_database(path)
+    s = open_session(path, accounts.authenticate(database, "hubadmin", "hubpass123"), database)
+    yield s
+    s.ops.close()

@@ -6,24 +6,10 @@ from __future__ import annotations
 
 import datetime as _dt
 
-import pytest
-
-from desktop import accounts, clock, db as dbm
+from desktop import clock
 from desktop.sync import export as sx, hub as sh, keys as sk
 
 from tests.downward_support import NOTICE_2027_TEXT, TITLE_2027
-
-
-@pytest.fixture
-def hub_session(tmp_path, qsettings):
-    from desktop.ui.app import open_session
-
-    path = tmp_path / "hub.sqlite"
-    sh.hub_init(path, "示范区劳动人事争议调解数据汇总", "330481", "hubadmin", "hubpass123")
-    database = dbm.open_database(path)
-    s = open_session(path, accounts.authenticate(database, "hubadmin", "hubpass123"), database)
-    yield s
-    s.ops.close()
 
 
 def test_hub_writes_the_notice_and_station_applies_it(qtbot, session, hub_session, tmp_path):

@@ -88,18 +88,6 @@ def test_stats_page_shows_the_report_and_exports_xlsx(qtbot, demo300, tmp_path):
     assert s.db.conn.execute("select count(*) from audit_log where action = 'report.export'").fetchone()[0] == 1
 
 
-@pytest.fixture
-def hub_session(tmp_path, qsettings):
-    from desktop.ui.app import open_session
-
-    path = tmp_path / "hub.sqlite"
-    sh.hub_init(path, "示范区劳动人事争议调解数据汇总", "330481", "hubadmin", "hubpass123")
-    database = dbm.open_database(path)
-    s = open_session(path, accounts.authenticate(database, "hubadmin", "hubpass123"), database)
-    yield s
-    s.ops.close()
-
-
 def _count(db, table, where="1"):
     return db.conn.execute(f"select count(*) from {table} where {where}").fetchone()[0]
 
