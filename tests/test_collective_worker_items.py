@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-import subprocess
 
 import pytest
 
@@ -17,15 +16,7 @@ os.environ["MEDIATION_DESK_FONTS"] = "bundled"
 from desktop import cases, clock, db as dbm, demo, money, org as orgm, roster, validate  # noqa: E402
 from desktop.documents import render_document  # noqa: E402
 from tests import records  # noqa: E402
-
-
-def pdftext(path) -> str:
-    return subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True,
-                          check=True).stdout.decode("utf-8")
-
-
-def flat(text: str) -> str:
-    return re.sub(r"[\s\u3000]+", "", text)
+from tests.test_documents import flat, pdftext  # noqa: E402
 
 
 def _worker(i: int) -> dict:

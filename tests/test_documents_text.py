@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-import subprocess
 
 import pytest
 
@@ -19,17 +18,9 @@ os.environ["MEDIATION_DESK_FONTS"] = "bundled"
 from desktop import clock, db as dbm, demo, org as orgm, roster  # noqa: E402
 from desktop.documents import allowed_kinds, case_state, render_document, render_dossier  # noqa: E402
 from desktop.documents.wording import item_sentence, split_obligor, waiver_text  # noqa: E402
+from tests.test_documents import flat, pdftext  # noqa: E402
 
 DEMO_DAY = dt.date(2026, 3, 20)
-
-
-def pdftext(path) -> str:
-    return subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True,
-                          check=True).stdout.decode("utf-8")
-
-
-def flat(text: str) -> str:
-    return re.sub(r"[\s\u3000]+", "", text)
 
 
 def joined(text: str) -> str:

@@ -3,8 +3,6 @@ the case window's renderer and batch printing — until the station goes back to
 
 from __future__ import annotations
 
-import re
-import subprocess
 from pathlib import Path
 
 from desktop import cli, org
@@ -12,13 +10,13 @@ from desktop.documents.templates import FORMS_DIR
 from desktop.sync import downward
 
 from tests.downward_support import home, made, three  # noqa: F401 - the chain fixtures
+from tests.test_documents import flat, pdftext
 
 SHIPPED, HUBS = "案件来源", "来源渠道核实"
 
 
 def flat_text(path) -> str:
-    out = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, check=True).stdout
-    return re.sub(r"[\s\u3000]+", "", out.decode("utf-8"))
+    return flat(pdftext(path))
 
 
 def _override(tmp_path, district, du, town, tu) -> None:
