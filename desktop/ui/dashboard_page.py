@@ -125,6 +125,7 @@ class DashboardPage(QWidget):
 
         faults.log_exception(exc, "dashboard")
         self.header.setText(f"工作台数据读取失败：{faults.message(exc)}")
+        self.is_loaded = True  # nothing more will come (the next change reads again)
 
     FIRST_ROWS = 25  # what a table shows without scrolling, filled first in every table
     STEP_ROWS = 50  # then the rest, this many rows per event-loop turn

@@ -26,6 +26,9 @@ def shoot(out: Path, app, tmp: Path) -> list[Path]:
     n = [0]
 
     def shot(widget, name):
+        from desktop.ui.reader import settle
+
+        settle()  # the pages read behind the window: grab them filled in
         for _ in range(8):
             app.processEvents()
         n[0] += 1

@@ -72,6 +72,9 @@ def main(argv=None) -> int:
         return win
 
     def shot(widget, name):
+        from desktop.ui.reader import settle
+
+        settle()  # the pages read behind the window: grab them filled in
         for _ in range(5):
             app.processEvents()
         widget.grab().save(str(out / f"{name}.png"))

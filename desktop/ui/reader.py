@@ -16,11 +16,29 @@ from __future__ import annotations
 import itertools
 import queue
 import threading
+import weakref
 from typing import Any, Callable
 
 from PySide6.QtCore import QObject, Qt, Signal
 
 _STALE = object()
+_readers: "weakref.WeakSet[Reader]" = weakref.WeakSet()
+
+
+def settle(timeout_ms: int = 30000) -> bool:
+    """Process events until every reader has answered and every page has filled in what it read
+    (screenshots and scripts that grab a window: it is then as the user sees it a moment later)."""
+    from PySide6.QtCore import QDeadlineTimer, QEventLoop, QThread
+    from PySide6.QtWidgets import QApplication
+
+    deadline = QDeadlineTimer(timeout_ms)
+    while not deadline.hasExpired():
+        QApplication.processEvents(QEventLoop.AllEvents, 20)
+        filling = [w for w in QApplication.allWidgets() if getattr(w, "is_loaded", True) is False]
+        if not filling and not any(r.busy for r in list(_readers)):
+            return True
+        QThread.msleep(2)
+    return False
 
 
 class Reader(QObject):
@@ -42,6 +60,7 @@ class Reader(QObject):
         self._thread: threading.Thread | None = None
         self._done.connect(self._on_done, Qt.QueuedConnection)
         self._failed.connect(self._on_failed, Qt.QueuedConnection)
+        _readers.add(self)
 
     @property
     def busy(self) -> bool:

@@ -60,6 +60,9 @@ def main(argv=None) -> int:
     written = []
 
     def shot(widget, name):
+        from desktop.ui.reader import settle
+
+        settle()  # the pages read behind the window: grab them filled in
         for _ in range(5):
             app.processEvents()
         file = out / f"{name}.png"
