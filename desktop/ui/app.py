@@ -235,6 +235,27 @@ def _ask_readonly(parent, text: str) -> str:
     return "readonly" if box.clickedButton() is ro else "exit"
 
 
+def sweep_partial_copies(db_path, idle_s: float = 600) -> list[Path]:
+    """Remove daily copies a closed or crashed run left half-written (`.NAME-daily-….sqlite.PID.tmp`;
+    closing the program ends the copy's thread). Only the writer makes daily copies, and a copy in
+    progress writes its file all the time: one untouched for `idle_s` is nobody's."""
+    import time
+
+    from desktop import paths
+
+    folder = paths.backup_dir(db_path)
+    removed = []
+    if folder.is_dir():
+        for f in folder.glob(f".{Path(db_path).stem}-daily-*.tmp"):
+            try:
+                if time.time() - f.stat().st_mtime > idle_s:  # the file's age in seconds, not a date
+                    f.unlink()
+                    removed.append(f)
+            except OSError:
+                pass  # another process's file, or already gone
+    return removed
+
+
 def start_daily_backup(session, on_error=None):
     """The first start of each day copies the database (backup.daily) on a thread of its own, reading
     through a connection of its own: the copy and its verification take ~10 s at 100,000 cases and
@@ -258,6 +279,7 @@ def start_daily_backup(session, on_error=None):
 
     def copy():
         try:
+            sweep_partial_copies(path)
             backup.daily(str(path), path)  # a path: snapshot opens its own read-only connection
         except Exception as exc:  # noqa: BLE001 - reported in the status bar, logged
             faults.log_exception(exc, "daily backup")

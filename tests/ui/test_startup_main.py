@@ -170,3 +170,25 @@ def test_the_exchange_page_counts_unexported_changes_behind_the_window(qtbot, se
     session.reader.release()
     n = dashboard.unexported_changes(session.db)
     qtbot.waitUntil(lambda: page.pending.text() == f"自上次导出以来有 {n} 条修改尚未导出", timeout=10000)
+
+
+def test_a_half_written_daily_copy_from_a_closed_run_is_swept(tmp_path):
+    import time
+
+    from desktop import paths
+    from desktop.ui.app import sweep_partial_copies
+
+    db = tmp_path / "station.sqlite"
+    folder = paths.backup_dir(db)
+    folder.mkdir()
+    old = folder / ".station-daily-20261130-093000.sqlite.4242.tmp"
+    fresh = folder / ".station-daily-20261130-093000.sqlite.4343.tmp"  # a copy still being written
+    other = folder / ".station-pre-migrate-20261130-093000.sqlite.4242.tmp"  # not ours to judge
+    kept = folder / "station-daily-20261129-093000.sqlite"
+    for f in (old, fresh, other, kept):
+        f.write_bytes(b"x")
+    an_hour_ago = time.time() - 3600  # a file's age in seconds, not a date
+    for f in (old, other, kept):
+        os.utime(f, (an_hour_ago, an_hour_ago))
+    assert sweep_partial_copies(db) == [old]
+    assert not old.exists() and fresh.exists() and other.exists() and kept.exists()
