@@ -16,16 +16,20 @@ from desktop.codes import USER_ROLES
 from desktop.errors import InputError, PermissionDenied, Refused
 from desktop.clock import TZ, now
 from desktop.db import immediate
+from desktop.security import mac as record_mac
 
 MAX_FAILURES = 5
 LOCK_MINUTES = 15
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 
-# What each role may do. Checked by `require` before every operation of the core.
+# What each role may do. Checked by `require` before every operation of the core. The keys back
+# it (keys.KEYED_ROLES): a viewer and an auditor hold no key at all, a mediator the data key, an
+# administrator also the admin key that seals the station's signing key — so exporting (signing a
+# bundle) is an administrator's task (issue 15).
 PERMISSIONS = {
     "admin": {"read", "write", "unmask", "admin", "audit", "export", "import"},
-    "mediator": {"read", "write", "unmask", "export"},
+    "mediator": {"read", "write", "unmask"},
     "viewer": {"read"},
     "auditor": {"audit"},
 }
@@ -47,6 +51,9 @@ SYSTEM = User("system", "admin", "系统")
 def require(user: User | None, permission: str) -> None:
     if user is None or not user.can(permission):
         role = USER_ROLES.get(user.role, user.role) if user else "未登录"
+        if permission == "export":
+            raise PermissionDenied(f"当前用户（{role}）不能导出数据包：数据包要用本站的签名密钥签名，"
+                                   "该密钥只对管理员开放，请由管理员登录后导出")
         raise PermissionDenied(f"当前用户（{role}）无权执行此操作：{_PERM_LABELS.get(permission, permission)}")
 
 
@@ -86,7 +93,7 @@ def create_user(db, name: str, password: str, role: str, *, display_name: str = 
     enabled = keys.is_enabled(db)
     # Without an unlocked key (no administrator signed in on this handle) the account is created
     # without access to sensitive fields; an administrator's password reset grants it later.
-    pending = enabled and role != "auditor" and keys.unlocked(db) is None
+    pending = enabled and role in keys.KEYED_ROLES and keys.unlocked(db) is None
     if not enabled and role != "admin":
         raise Refused("数据密钥尚未建立：第一个用户必须是管理员")
     ts = now()
@@ -103,6 +110,11 @@ def create_user(db, name: str, password: str, role: str, *, display_name: str = 
             keys.setup(db, name, password, demo=demo)
         elif not pending:
             keys.grant(db, name, password, role, demo=demo)
+        record_mac.seal_where(db, "user", "name = ?", (name,))  # NULL (unverifiable) without a key
+    if not enabled:  # the data key was just made: every record gets its MAC (issue 15 item 2)
+        from desktop import integrity
+
+        integrity.upgrade(db)
     return User(name, role, display_name or name)
 
 
@@ -174,6 +186,9 @@ def authenticate(db, name: str | None, password: str | None) -> User:
     from desktop import keys
 
     keys.on_login(db, name, password, role)  # unlock the data key (or create it on an older file)
+    from desktop import integrity
+
+    integrity.after_login(db, name, pw_hash)  # record MACs: first-time upgrade; own row's MAC checked
     return User(name, role, display or name)
 
 
@@ -249,6 +264,7 @@ def change_password(db, user: User, old: str, new: str) -> None:
     with db.atomic():
         db.conn.execute("update users set password_hash = ?, updated_at = ? where name = ?",
                         (pw_hash, now(), user.name))
+        record_mac.seal_where(db, "user", "name = ?", (user.name,))
         keys.rewrap(db, user.name, new)
         audit.log(db, user.name, "user.password", target="users", record_id=user.name)
 
@@ -262,12 +278,13 @@ def reset_password(db, admin: User, name: str, new: str) -> None:
     row = db.conn.execute("select role from users where name = ?", (name,)).fetchone()
     if row is None:
         raise InputError(f"用户不存在：{name}")
-    if keys.is_enabled(db) and row[0] != "auditor" and keys.unlocked(db) is None:
+    if keys.is_enabled(db) and row[0] in keys.KEYED_ROLES and keys.unlocked(db) is None:
         raise Refused("需要先以管理员身份登录并解锁数据密钥，才能重置密码")
     pw_hash = hash_password(new)
     with db.atomic():
         db.conn.execute("update users set password_hash = ?, failed_count = 0, locked_until = null,"
                         " updated_at = ? where name = ?", (pw_hash, now(), name))
+        record_mac.seal_where(db, "user", "name = ?", (name,))
         if keys.is_enabled(db):
             keys.grant(db, name, new, row[0])
         audit.log(db, admin.name, "user.reset_password", target="users", record_id=name)
@@ -282,6 +299,7 @@ def set_active(db, admin: User, name: str, active: bool) -> None:
         cur = db.conn.execute("update users set active = ?, updated_at = ? where name = ?", (int(active), now(), name))
         if cur.rowcount == 0:
             raise InputError(f"用户不存在：{name}")
+        record_mac.seal_where(db, "user", "name = ?", (name,))
         audit.log(db, admin.name, "user.enable" if active else "user.disable", target="users", record_id=name)
 
 

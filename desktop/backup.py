@@ -252,13 +252,25 @@ def restore_notes(db, info: dict) -> list[str]:
     return notes
 
 
-def verify_backup(path) -> list[str]:
-    """Problems in a backup's own protection, found before it replaces anything: its audit chain."""
-    from desktop import audit
+def verify_backup(path, codec=None) -> list[str]:
+    """Problems in a backup's own protection, found before it replaces anything (issue 15 item 10).
+
+    With the signed-in administrator's data key (`codec`) and a backup sealed under the same key
+    (this station's): everything `check` verifies about tampering — the audit chain and its MACs,
+    every record MAC, records the log says were created but are gone, every sensitive field bound
+    to its record. A backup under another key (another station's) can only have its plain chain
+    verified: its MACs need that station's key (docs/security.md)."""
+    from desktop import audit, integrity
 
     conn = sqlite3.connect(f"file:{Path(path)}?mode=ro", uri=True)
     try:
-        return audit.verify(sqlite_utils.Database(conn))
+        handle = sqlite_utils.Database(conn)
+        row = conn.execute("select value from settings where key = 'encryption'").fetchone()
+        key_id = json.loads(row[0]).get("key_id") if row else None
+        if codec is None or key_id is None or getattr(codec, "key_id", None) != key_id:
+            return audit.verify(handle)
+        handle.md_codec, handle.md_index_key, handle.md_encrypted = codec, codec.index_key, True
+        return integrity.verify_file(handle)
     finally:
         conn.close()
 
@@ -283,9 +295,13 @@ def restore(db, db_path, backup_path, actor, *, other_station: bool = False) -> 
         raise Refused(f"该备份属于另一个站点（{info['station']}，{info['org'] or '未知组织'}），恢复后本数据库将成为"
                       "那个站点（站点标识、用户、签名密钥都随之替换）。如确需如此，请加 --other-station 重新运行"
                       "（未做任何更改）")
-    problems = verify_backup(backup_path)
+    from desktop import keys
+
+    problems = verify_backup(backup_path, keys.unlocked(db))
     if problems:
-        raise Refused(f"备份文件 {Path(backup_path).name} 的审计日志校验失败（{problems[0]}）：备份可能被改动过，"
+        what = "审计日志" if all(p.startswith("审计日志") for p in problems) else "记录"
+        shown = "；".join(problems[:5]) + (f"；等共 {len(problems)} 处" if len(problems) > 5 else "")
+        raise Refused(f"备份文件 {Path(backup_path).name} 的{what}校验失败（{shown}）：备份可能被改动过，"
                       "拒绝恢复（未做任何更改）。请换一个备份")
     exported = []
     if info["station"] == org.station_id(db) and info["last_bundle"] < last_bundle(db):

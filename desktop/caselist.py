@@ -44,7 +44,10 @@ COLUMNS = [
 ]
 
 _SELECT = ("select rowid, id, case_no, status, received_date, first_worker, worker_count,"
-           " json_extract(doc, '$.workers[0].id_number'), employer_name, primary_type, mediator_names,"
+           # the masked copy stored with the record (issue 15): no decryption per row, and a viewer
+           # (no key) sees the same column; the sealed value only in a file not yet upgraded
+           " coalesce(json_extract(doc, '$._masked.workers[0].id_number'), json_extract(doc, '$.workers[0].id_number')),"
+           " employer_name, primary_type, mediator_names,"
            " acceptance_due, mediation_deadline, outcome, amount_claimed_fen, collective, migrant, provisional,"
            " station, back_entered from cases")
 
@@ -169,7 +172,12 @@ def _to_row(db, r, sort: str, today: str) -> Row:
     else:
         deadline, kind = None, ""
     overdue = bool(deadline and deadline < today)
-    idn = sensitive.mask("id_number", sensitive.reveal(db, "id_number", idn)) if idn else ""
+    if idn and not idn.startswith("*"):  # not a stored masked copy: a file from before issue 15
+        can_reveal = getattr(sensitive.codec(db), "name", "") not in ("masked", "locked")
+        idn = sensitive.apply_masked({"id_number": idn}, ("id_number",), None, (
+            lambda f, v: sensitive.reveal(db, f, v, sensitive.place("case", cid, "workers[0].id_number")))
+            if can_reveal else None)["id_number"]
+    idn = idn or ""
     cols = SORTS[sort]
     values = {"received_date": received, "rowid": rowid, "station": station, "case_no": case_no,
               "employer_name": employer}

@@ -252,4 +252,13 @@ def m0008_hub_views(db):
         db.conn.execute("ALTER TABLE sync_bundles_in ADD COLUMN hub_fingerprint TEXT")
 
 
+@migrations()
+def m0009_record_macs(db):
+    """Every stored record carries an HMAC under a key derived from the data key (issue 15 item 2,
+    desktop/security/mac.py). Rows get NULL here: the first sign-in with the data key writes them all
+    (and re-seals the sensitive fields bound to their record), in one transaction."""
+    for table in ("cases", "mediators", "org", "calendar_overrides", "users", "settings"):
+        db.conn.execute(f"ALTER TABLE {table} ADD COLUMN mac TEXT")
+
+
 MIGRATION_NAMES = [m.name for m in migrations._migrations]

@@ -12,6 +12,7 @@ from desktop.codes import ORG_KINDS
 from desktop.errors import InputError
 from desktop.clock import now
 from desktop.records import new_record
+from desktop.security import mac as record_mac
 from desktop.security.text import hidden_in, hidden_problem
 
 DEFAULT_CASE_NO_TEMPLATE = "〔{year}〕{abbr}劳调字第{seq:04d}号"
@@ -42,8 +43,14 @@ def get_setting(db, key: str, default=None):
 
 
 def set_setting(db, key: str, value) -> None:
+    text = json.dumps(value, ensure_ascii=False)
+    if key in record_mac.PROTECTED_SETTINGS:  # the settings that matter carry a MAC (issue 15 item 2)
+        db.conn.execute("insert into settings (key, value, mac) values (?, ?, ?) on conflict(key) do update"
+                        " set value = excluded.value, mac = excluded.mac",
+                        (key, text, record_mac.setting_mac(db, key, text)))
+        return
     db.conn.execute("insert into settings (key, value) values (?, ?) on conflict(key) do update set value = excluded.value",
-                    (key, json.dumps(value, ensure_ascii=False)))
+                    (key, text))
 
 
 def station_id(db) -> str:
@@ -148,6 +155,7 @@ def initialize(db, profile: dict, *, demo: bool = False) -> str:
             "insert into org (id, station, created_at, updated_at, rev, deleted, profile) values (?,?,?,?,?,?,?)",
             (rec["id"], sid, rec["created_at"], rec["updated_at"], 1, 0, rec["profile"]),
         )
+        record_mac.seal_where(db, "org", "id = ?", (rec["id"],))
     return sid
 
 
@@ -173,6 +181,7 @@ def update_profile(db, changes: dict, actor) -> dict:
             "update org set profile = ?, rev = rev + 1, updated_at = ?, dirty = 1 where station = ?",
             (json.dumps(profile, ensure_ascii=False), now(), station_id(db)),
         )
+        record_mac.seal_where(db, "org", "station = ?", (station_id(db),))
         audit.log(db, actor.name, "org.update", target="org", detail={"fields": sorted(changes)})
     return profile
 
@@ -227,6 +236,7 @@ def set_calendar_override(db, date_text: str, is_workday: bool, note: str, actor
             " note = excluded.note, rev = rev + 1, deleted = 0, updated_at = excluded.updated_at, dirty = 1",
             (rec["id"], sid, rec["created_at"], rec["updated_at"], date_text, int(is_workday), note),
         )
+        record_mac.seal_where(db, "holiday", "date = ?", (date_text,))
         audit.log(db, actor.name, "calendar.override", target="calendar_overrides", record_id=date_text,
                   detail={"is_workday": bool(is_workday), "note": note})
 
@@ -238,6 +248,7 @@ def remove_calendar_override(db, date_text: str, actor) -> None:
     with db.atomic():
         db.conn.execute("update calendar_overrides set deleted = 1, rev = rev + 1, updated_at = ?, dirty = 1"
                         " where date = ?", (now(), date_text))
+        record_mac.seal_where(db, "holiday", "date = ?", (date_text,))
         audit.log(db, actor.name, "calendar.override.remove", target="calendar_overrides", record_id=date_text)
 
 

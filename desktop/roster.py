@@ -11,6 +11,7 @@ from desktop.codes import EDUCATION, EMPLOYMENT, POLITICAL_STATUS, ROSTER_ROLES
 from desktop.errors import InputError
 from desktop.clock import now, today as _today
 from desktop.records import new_record
+from desktop.security import mac as record_mac
 from desktop.security.text import hidden_in, hidden_problem
 
 KEYS = {"name", "sex", "birth_date", "id_number", "phone", "address", "ethnicity", "political_status", "education",
@@ -125,18 +126,36 @@ def check_mediator(raw, *, enterprise: bool = False, prefix: str = "") -> dict:
     return out
 
 
-def _seal(db, m: dict) -> dict:
+def _place(rid, f: str):
+    """Where a sealed value belongs (AES-GCM associated data, issue 15 item 2); None: unbound."""
+    return None if rid is None else sensitive.place("mediator", rid, f)
+
+
+def seal_mediator(db, m: dict, rid: str | None = None) -> dict:
+    """The stored form of a mediator: ID number, phone and address sealed (sex and birth date too
+    when an ID number gives them), and their masked copies beside them for a viewer (issue 15)."""
     m = copy.deepcopy(m)
-    for f in sensitive.MEDIATOR_FIELDS:
+    m.pop(sensitive.MASKED_KEY, None)
+    masked = sensitive.masked_copy(m, sensitive.MEDIATOR_FIELDS)
+    for f in sensitive.person_fields(m, sensitive.MEDIATOR_FIELDS):
         if m.get(f):
-            m[f] = sensitive.seal(db, f, m[f])
+            m[f] = sensitive.seal(db, f, m[f], _place(rid, f))
+    if masked:
+        m[sensitive.MASKED_KEY] = masked
     return m
 
 
-def _reveal(db, m: dict) -> dict:
-    for f in sensitive.MEDIATOR_FIELDS:
+def reveal_mediator(db, m: dict, rid: str | None = None, *, masked: bool = False) -> dict:
+    """A mediator from its stored form; masked (or a session holding no key): the masked copies."""
+    copies = m.pop(sensitive.MASKED_KEY, None)
+    if masked or sensitive.masked_only(db):
+        codec = sensitive.codec(db)
+        reveal = None if getattr(codec, "name", "") in ("masked", "locked") else (
+            lambda f, v: sensitive.reveal(db, f, v, _place(rid, f)))
+        return sensitive.apply_masked(m, sensitive.MEDIATOR_FIELDS, copies, reveal)
+    for f in sensitive.person_fields(m, sensitive.MEDIATOR_FIELDS):
         if m.get(f):
-            m[f] = sensitive.reveal(db, f, m[f])
+            m[f] = sensitive.reveal(db, f, m[f], _place(rid, f))
     return m
 
 
@@ -156,7 +175,8 @@ def add_mediator(db, raw: dict, actor: User, *, _in_tx: bool = False) -> dict:
             "insert into mediators (id, station, created_at, updated_at, rev, deleted, name, active, doc)"
             " values (?,?,?,?,1,0,?,?,?)",
             (rec["id"], rec["station"], rec["created_at"], rec["updated_at"], m["name"], int(m["active"]),
-             json.dumps(_seal(db, m), ensure_ascii=False)))
+             json.dumps(seal_mediator(db, m, rec["id"]), ensure_ascii=False)))
+        record_mac.seal_where(db, "mediator", "id = ?", (rec["id"],))
         audit.log(db, actor.name, "mediator.create", target="mediators", record_id=rec["id"], detail={"name": m["name"]})
     return {"id": rec["id"], **m}
 
@@ -170,13 +190,8 @@ def get_mediator(db, key: str, *, masked: bool = False) -> dict | None:
     r = _row(db, key)
     if not r:
         return None
-    m = _reveal(db, json.loads(r[5]))
-    out = {"id": r[0], "station": r[1], "rev": r[2], "created_at": r[3], "updated_at": r[4], **m}
-    if masked:
-        for f in ("id_number", "phone", "address"):
-            if out.get(f):
-                out[f] = sensitive.mask(f, out[f])
-    return out
+    m = reveal_mediator(db, json.loads(r[5]), r[0], masked=masked)
+    return {"id": r[0], "station": r[1], "rev": r[2], "created_at": r[3], "updated_at": r[4], **m}
 
 
 def update_mediator(db, key: str, changes: dict, actor: User) -> dict:
@@ -189,8 +204,9 @@ def update_mediator(db, key: str, changes: dict, actor: User) -> dict:
         merged.update(changes)
         m = check_mediator(merged, enterprise=_is_enterprise(db))
         db.conn.execute("update mediators set name = ?, active = ?, doc = ?, rev = rev + 1, updated_at = ?, dirty = 1"
-                        " where id = ?", (m["name"], int(m["active"]), json.dumps(_seal(db, m), ensure_ascii=False),
+                        " where id = ?", (m["name"], int(m["active"]), json.dumps(seal_mediator(db, m, current["id"]), ensure_ascii=False),
                                           now(), current["id"]))
+        record_mac.seal_where(db, "mediator", "id = ?", (current["id"],))
         audit.log(db, actor.name, "mediator.update", target="mediators", record_id=current["id"],
                   detail={"fields": sorted(changes)})
     return get_mediator(db, current["id"])

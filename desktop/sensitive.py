@@ -27,10 +27,10 @@ class PlainCodec:
 
     name = "plain"
 
-    def seal(self, kind: str, value: str) -> str:
+    def seal(self, kind: str, value: str, ad: str | None = None) -> str:
         return value
 
-    def reveal(self, kind: str, stored: str) -> str:
+    def reveal(self, kind: str, stored: str, ad: str | None = None) -> str:
         return stored
 
 
@@ -49,16 +49,24 @@ def codec(db):
     return PLAIN
 
 
-def seal(db, kind: str, value):
+def seal(db, kind: str, value, ad: str | None = None):
+    """`ad` names the place the value belongs to (`case:<id>:workers[0].id_number`, see `place`): the
+    ciphertext then decrypts only there, so one swapped between records or fields is found."""
     if value is None or value == "":
         return value
-    return codec(db).seal(kind, value)
+    return codec(db).seal(kind, value, ad)
 
 
-def reveal(db, kind: str, stored):
+def reveal(db, kind: str, stored, ad: str | None = None):
     if stored is None or stored == "":
         return stored
-    return codec(db).reveal(kind, stored)
+    return codec(db).reveal(kind, stored, ad)
+
+
+def place(record_kind: str, record_id: str, path: str) -> str:
+    """The associated data binding a sealed value to its record and field. Lists are addressed by
+    position: every write re-seals the whole record from plaintext, so a reordered list is re-bound."""
+    return f"{record_kind}:{record_id}:{path}"
 
 
 def _index_key(db) -> bytes:
@@ -98,13 +106,30 @@ def search_text(db, kind: str, value: str) -> str:
     return ""
 
 
+# Sex and birth date follow from an ID number (digits 7-14 and 17): stored beside one, they narrow
+# the masked number down to a handful of checksum-valid candidates, so they are sealed like it.
+WITH_ID_FIELDS = ("sex", "birth_date")
+# The key under which a stored record (case document, mediator document) keeps the masked copy of
+# its sensitive values, written when the record is sealed: a viewer, who holds no key, reads these.
+MASKED_KEY = "_masked"
+# Shown for a sealed value that has no masked copy yet (a file made before masked copies existed,
+# until its first administrator sign-in writes them).
+SEALED_PLACEHOLDER = "****"
+
+
+def is_sealed(value) -> bool:
+    return isinstance(value, str) and value.startswith(("enc1:", "enc2:"))
+
+
 def mask(kind: str, value: str | None) -> str:
+    """The form a viewer may see. Not reversible: an ID number keeps only its last four characters
+    (its region, birth date and sex are gone); see docs/security.md."""
     if not value:
         return value or ""
     if kind == "id_number":
-        if len(value) <= 8:
+        if len(value) <= 4:
             return "*" * len(value)
-        return value[:4] + "*" * (len(value) - 8) + value[-4:]
+        return "*" * (len(value) - 4) + value[-4:]
     if kind == "phone":
         digits = re.sub(r"\D", "", value)
         if len(digits) == 11 and digits.startswith("1"):
@@ -114,7 +139,42 @@ def mask(kind: str, value: str | None) -> str:
         return "*" * max(0, len(value) - 4) + value[-4:]
     if kind == "address":
         return value[:6] + "……" if len(value) > 6 else value
+    if kind == "sex":
+        return "*"
+    if kind == "birth_date":
+        return "****-**-**"
     return "***"
+
+
+def person_fields(person: dict, fields) -> tuple:
+    """The fields of one person that are sealed: the group's sensitive fields, plus sex and birth
+    date when the person has an ID number they were (or could be) derived from."""
+    return tuple(fields) + (WITH_ID_FIELDS if person.get("id_number") else ())
+
+
+def masked_copy(person: dict, fields) -> dict:
+    """The masked copy of one person's plaintext sensitive values (written beside the sealed ones)."""
+    return {f: mask(f, person[f]) for f in person_fields(person, fields) if person.get(f)}
+
+
+def apply_masked(person: dict, fields, copy: dict | None, reveal=None) -> dict:
+    """Replace one stored person's sealed values by their masked copies. A value without a copy is
+    masked from its plaintext (old unsealed values), from `reveal` (a key is unlocked), or shown as
+    SEALED_PLACEHOLDER."""
+    copy = copy or {}
+    for f in person_fields(person, fields):
+        v = person.get(f)
+        if not v:
+            continue
+        if f in copy:
+            person[f] = copy[f]
+        elif not is_sealed(v):
+            person[f] = mask(f, v)
+        elif reveal is not None:
+            person[f] = mask(f, reveal(f, v))
+        else:
+            person[f] = SEALED_PLACEHOLDER
+    return person
 
 
 def mask_case(record: dict) -> dict:
@@ -124,10 +184,15 @@ def mask_case(record: dict) -> dict:
         people = []
         for person in record.get(group) or []:
             p = dict(person)
-            for f in fields:
+            for f in person_fields(p, fields):
                 if p.get(f):
                     p[f] = mask(f, p[f])
             people.append(p)
         if group in record:
             out[group] = people
     return out
+
+
+def masked_only(db) -> bool:
+    """True for a session whose user holds no key (viewer): records are read from their masked copies."""
+    return getattr(getattr(db, "md_codec", None), "name", "") == "masked"

@@ -194,7 +194,7 @@ def test_audit_masks_id_numbers_in_details(station):
         audit.log(db, "admin", "unmask", detail={"search": "找110101199003070134的案件", "n": [{"q": "11010119900307013"}]})
     e = list(audit.entries(db))[-1]
     assert "110101199003070134" not in json.dumps(e, ensure_ascii=False)
-    assert "1101**********0134" in e["detail"]["search"]
+    assert "**************0134" in e["detail"]["search"]  # the last four only (issue 15)
     assert not audit.verify(db)
 
 
@@ -243,11 +243,17 @@ def test_legacy_plaintext_file_is_sealed_at_first_admin_login(station):
     c = cases.create_case(db, records.registered(), admin)
     # Make the file look like one written before encryption: plaintext doc, no key rows.
     rec = json.loads(db.conn.execute("select doc from cases").fetchone()[0])
-    rec = db.md_codec and cases._reveal(db, rec)
+    rec = db.md_codec and cases._reveal(db, rec, c["id"])
     with db.atomic():
         db.conn.execute("update cases set doc = ?", (json.dumps(rec, ensure_ascii=False),))
         db.conn.execute("delete from user_keys")
         db.conn.execute("delete from settings where key = 'encryption'")
+        # nor record MACs (issue 15 item 2): none stored, no upgrade done
+        for t in ("cases", "mediators", "users", "org", "calendar_overrides", "settings"):
+            db.conn.execute(f"update {t} set mac = null")
+        db.conn.execute("delete from settings where key = 'record_mac_since'")
+        db.conn.execute("drop trigger audit_log_no_delete")
+        db.conn.execute("delete from audit_log where action = 'records.mac_upgrade'")
     db.conn.close()
     db2 = reopen(path)
     assert not keys.is_enabled(db2)
@@ -256,6 +262,7 @@ def test_legacy_plaintext_file_is_sealed_at_first_admin_login(station):
     assert records.WORKER["id_number"] not in doc and keys.is_enabled(db2)
     assert cases.get_case(db2, c["id"])["workers"][0]["id_number"] == records.WORKER["id_number"]
     assert "key.setup" in [e["action"] for e in audit.entries(db2)]
+    assert '"enc2:' in doc and '"enc1:' not in doc  # bound to its record at the same sign-in
     db2.conn.close()
 
 

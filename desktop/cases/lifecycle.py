@@ -15,6 +15,7 @@ from desktop import audit, org, sensitive
 from desktop.accounts import User, require
 from desktop.clock import now, today as _today
 from desktop.errors import InputError
+from desktop.security import mac as record_mac
 
 from .deadlines import calendar_for, computed
 from .rules import check_record
@@ -188,9 +189,11 @@ def update_case(db, key: str, change: Callable[[dict], None] | dict, actor: User
         comp = computed(rec, cal, today)
         cols = _columns(rec, comp)
         sets = ", ".join(f"{k} = ?" for k in cols)
+        doc = json.dumps(_seal(db, rec, cid), ensure_ascii=False, separators=(",", ":"))
         db.conn.execute(
-            f"update cases set doc = ?, rev = rev + 1, updated_at = ?, dirty = 1, {sets} where rowid = ?",
-            [json.dumps(_seal(db, rec), ensure_ascii=False, separators=(",", ":")), now(), *cols.values(), rowid],
+            f"update cases set doc = ?, rev = rev + 1, updated_at = ?, dirty = 1, {sets}, mac = ? where rowid = ?",
+            [doc, now(), *cols.values(),
+             record_mac.for_row(db, "case", cid, (station, old["case_no"], 0, row[9], doc)), rowid],
         )
         _derived(db, rowid, rec, fresh=False)
         fields = _diff_fields(old, rec)
@@ -318,8 +321,11 @@ def set_archived(db, key: str, archived: bool, actor: User, *, reason: str | Non
             raise InputError("只有已结案或不予受理的案件才能归档")
         if not archived and not reason:
             raise InputError("reason: 撤销归档必须说明理由")
-        db.conn.execute("update cases set archived = ?, rev = rev + 1, updated_at = ?, dirty = 1 where rowid = ?",
-                        (int(archived), now(), row[0]))
+        db.conn.execute("update cases set archived = ?, rev = rev + 1, updated_at = ?, dirty = 1, mac = ?"
+                        " where rowid = ?",
+                        (int(archived), now(),
+                         record_mac.for_row(db, "case", row[1], (row[2], row[3], row[10], int(archived), row[4])),
+                         row[0]))
         _event(db, row[2], row[1], actor.name, "archive" if archived else "unarchive", reason=reason)
         audit.log(db, actor.name, "case.archive" if archived else "case.unarchive", target="cases", record_id=row[1],
                   detail={"reason": reason} if reason else {})
@@ -335,8 +341,8 @@ def delete_case(db, key: str, actor: User, reason: str) -> None:
         if row is None:
             raise InputError(f"案件不存在：{key}")
         rowid = row[0]
-        db.conn.execute("update cases set deleted = 1, rev = rev + 1, updated_at = ?, dirty = 1 where rowid = ?",
-                        (now(), rowid))
+        db.conn.execute("update cases set deleted = 1, rev = rev + 1, updated_at = ?, dirty = 1, mac = ? where rowid = ?",
+                        (now(), record_mac.for_row(db, "case", row[1], (row[2], row[3], 1, row[9], row[4])), rowid))
         clear_derived(db, rowid)
         _event(db, row[2], row[1], actor.name, "void", reason=reason)
         audit.log(db, actor.name, "case.void", target="cases", record_id=row[1], detail={"reason": reason})

@@ -11,6 +11,7 @@ from typing import Iterable
 from desktop import money, org, sensitive, validate
 from desktop.errors import InputError
 from desktop.records import new_record
+from desktop.security import mac as record_mac
 from desktop.security.text import search_key
 
 from .deadlines import calendar_for, computed
@@ -34,28 +35,59 @@ def ngrams(texts: Iterable[str]) -> str:
     return " ".join(grams)
 
 
-def _seal(db, rec: dict) -> dict:
+def _place(rid, group: str, i: int, f: str):
+    """Where a sealed value belongs (AES-GCM associated data, issue 15 item 2); None: unbound."""
+    return None if rid is None else sensitive.place("case", rid, f"{group}[{i}].{f}")
+
+
+def _seal(db, rec: dict, rid: str | None = None) -> dict:
+    """The stored form: sensitive values sealed, and beside them (MASKED_KEY) their masked copies,
+    written now, so a viewer who holds no key can browse the case (issue 15)."""
     sealed = dict(rec)  # only the people lists change; copy those, share the rest
+    masked = {}
     for group, fields in sensitive.CASE_FIELDS.items():
         if group not in rec:
             continue
-        people = []
-        for person in rec[group]:
+        people, copies = [], []
+        for i, person in enumerate(rec[group]):
             person = dict(person)
-            for f in fields:
+            copies.append(sensitive.masked_copy(person, fields))
+            for f in sensitive.person_fields(person, fields):
                 if person.get(f):
-                    person[f] = sensitive.seal(db, f, person[f])
+                    person[f] = sensitive.seal(db, f, person[f], _place(rid, group, i, f))
             people.append(person)
         sealed[group] = people
+        masked[group] = copies
+    sealed.pop(sensitive.MASKED_KEY, None)
+    if masked:
+        sealed[sensitive.MASKED_KEY] = masked
     return sealed
 
 
-def _reveal(db, rec: dict) -> dict:
+def _reveal(db, rec: dict, rid: str | None = None) -> dict:
+    """The record from its stored form. A session without a key (viewer) gets the masked copies."""
+    if sensitive.masked_only(db):
+        return _masked(db, rec, rid)
+    rec.pop(sensitive.MASKED_KEY, None)
     for group, fields in sensitive.CASE_FIELDS.items():
-        for person in rec.get(group) or []:
-            for f in fields:
+        for i, person in enumerate(rec.get(group) or []):
+            for f in sensitive.person_fields(person, fields):
                 if person.get(f):
-                    person[f] = sensitive.reveal(db, f, person[f])
+                    person[f] = sensitive.reveal(db, f, person[f], _place(rid, group, i, f))
+    return rec
+
+
+def _masked(db, rec: dict, rid: str | None = None) -> dict:
+    """The record with every sensitive value replaced by its stored masked copy (no decryption; a
+    value without a copy, in a file not yet upgraded, is masked from its revealed value if a key is
+    unlocked, else shown as a placeholder)."""
+    copies = rec.pop(sensitive.MASKED_KEY, None) or {}
+    can_reveal = getattr(sensitive.codec(db), "name", "") not in ("masked", "locked")
+    for group, fields in sensitive.CASE_FIELDS.items():
+        group_copies = copies.get(group) or []
+        for i, person in enumerate(rec.get(group) or []):
+            reveal = (lambda f, v, i=i, g=group: sensitive.reveal(db, f, v, _place(rid, g, i, f))) if can_reveal else None
+            sensitive.apply_masked(person, fields, group_copies[i] if i < len(group_copies) else None, reveal)
     return rec
 
 
@@ -197,9 +229,10 @@ def _insert(db, rec: dict, comp: dict, *, station: str, profile: dict, back_ente
         rec["case_no"] = case_no
     base = new_record(station)
     cols = _columns(rec, comp)
-    row = {**base, "case_no": case_no, "year": received_year, "seq": seq,
-           "doc": json.dumps(_seal(db, rec), ensure_ascii=False, separators=(",", ":")),
-           "back_entered": int(back_entered), **cols}
+    doc = json.dumps(_seal(db, rec, base["id"]), ensure_ascii=False, separators=(",", ":"))
+    row = {**base, "case_no": case_no, "year": received_year, "seq": seq, "doc": doc,
+           "back_entered": int(back_entered), **cols,
+           "mac": record_mac.for_row(db, "case", base["id"], (station, case_no, base.get("deleted", 0), 0, doc))}
     keys = list(row)
     cur = db.conn.execute(f"insert into cases ({', '.join(keys)}) values ({', '.join('?' * len(keys))})",
                           [row[k] for k in keys])
@@ -224,12 +257,13 @@ def _load_row(db, key: str):
 
 def _row_to_record(db, row, *, today=None, masked=False) -> dict:
     rowid, cid, station, case_no, doc, rev, created, updated, back, archived, _deleted = row
-    rec = _reveal(db, json.loads(doc))
+    # masked: read the masked copies written with the record (no decryption needed)
+    rec = _masked(db, json.loads(doc), cid) if masked else _reveal(db, json.loads(doc), cid)
     comp = computed(rec, calendar_for(db), today)
     out = {"id": cid, "station": station, **rec, **comp, "back_entered": bool(back), "archived": bool(archived),
            "rev": rev, "created_at": created, "updated_at": updated}
     out["case_no"] = case_no
-    return sensitive.mask_case(out) if masked else out
+    return out
 
 
 def get_case(db, key: str, *, today: _dt.date | None = None, masked: bool = False) -> dict | None:

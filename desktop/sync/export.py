@@ -20,7 +20,7 @@ from pathlib import Path
 
 import orjson
 
-from desktop import __version__, audit, cases, org, sensitive
+from desktop import __version__, audit, cases, org
 from desktop.errors import InputError, Refused
 from desktop.migrations import MIGRATION_NAMES
 from desktop.clock import now
@@ -54,15 +54,14 @@ def kept_dir(db) -> Path:
 
 # --- collecting records ---------------------------------------------------------------------------
 
-def _reveal_people(db, rec: dict) -> dict:
-    return cases.reveal_record(db, rec)
+def _reveal_people(db, rec: dict, rid: str) -> dict:
+    return cases.reveal_record(db, rec, rid)
 
 
-def _reveal_mediator(db, m: dict) -> dict:
-    for f in sensitive.MEDIATOR_FIELDS:
-        if m.get(f):
-            m[f] = sensitive.reveal(db, f, m[f])
-    return m
+def _reveal_mediator(db, m: dict, rid: str) -> dict:
+    from desktop import roster
+
+    return roster.reveal_mediator(db, m, rid)  # drops the masked copies: they are local, not sent
 
 
 def collect(db, *, full: bool) -> list[dict]:
@@ -78,11 +77,11 @@ def collect(db, *, full: bool) -> list[dict]:
         out.append({"t": "org", **base(r), "profile": orjson.loads(r[6])})
     for r in db.conn.execute(f"select {common}, name, active, doc from mediators{where} order by id"):
         out.append({"t": "mediators", **base(r), "name": r[6], "active": r[7],
-                    "doc": _reveal_mediator(db, orjson.loads(r[8]))})
+                    "doc": _reveal_mediator(db, orjson.loads(r[8]), r[0])})
     for r in db.conn.execute(f"select {common}, case_no, year, seq, archived, back_entered, doc from cases{where}"
                              " order by id"):
         out.append({"t": "cases", **base(r), "case_no": r[6], "year": r[7], "seq": r[8], "archived": r[9],
-                    "back_entered": r[10], "doc": _reveal_people(db, orjson.loads(r[11]))})
+                    "back_entered": r[10], "doc": _reveal_people(db, orjson.loads(r[11]), r[0])})
     for r in db.conn.execute(f"select {common}, case_id, at, actor, action, reason, detail from case_events{where}"
                              " order by id"):
         out.append({"t": "case_events", **base(r), "case_id": r[6], "at": r[7], "actor": r[8], "action": r[9],

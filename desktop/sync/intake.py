@@ -24,6 +24,7 @@ from types import SimpleNamespace
 import orjson
 
 from desktop import cases, keys as data_keys, org, roster, sensitive
+from desktop.security import mac as record_mac
 from desktop.security.text import hidden_problem
 from desktop.errors import InputError
 from desktop.sync import bundle
@@ -54,10 +55,11 @@ INDEX_COLS = ("status", "source", "received_at", "received_date", "decision", "d
               "outcome", "closed_date", "primary_type", "worker_count", "collective", "migrant", "platform",
               "employer_name", "first_worker", "mediator_names", "amount_claimed_fen", "amount_agreed_fen",
               "acceptance_due", "statutory_deadline", "mediation_deadline", "review_deadline", "provisional")
-CASE_COLS = BASE_COLS + ("case_no", "year", "seq", "doc", "back_entered", "archived") + INDEX_COLS
+# `mac`: the record's MAC under the hub's own key (issue 15 item 2), computed with the re-sealing
+CASE_COLS = BASE_COLS + ("case_no", "year", "seq", "doc", "back_entered", "archived") + INDEX_COLS + ("mac",)
 SIMPLE_COLS = {
-    "org": BASE_COLS + ("profile",),
-    "mediators": BASE_COLS + ("name", "active", "doc"),
+    "org": BASE_COLS + ("profile", "mac"),
+    "mediators": BASE_COLS + ("name", "active", "doc", "mac"),
     "case_events": BASE_COLS + ("case_id", "at", "actor", "action", "reason", "detail"),
     # stored at the hub in sync_calendar_overrides, which has no dirty flag (never re-sent from there)
     "calendar_overrides": BASE_COLS[:5] + ("date", "is_workday", "note"),
@@ -208,9 +210,10 @@ def prepare(items: list[tuple[int, bytes]], ctx: Context, handle=None) -> Prepar
             if cases.comp_year(rec) != r["year"]:
                 raise RecordProblem(n, f"第{n}条记录（案件 {r['case_no']}）年份与收到申请的日期不符")
             cols = cases.index_columns(rec, cases.computed(rec, cal, ctx.today))
-            doc = dumps(cases.seal_record(handle, rec)).decode("utf-8")
+            doc = dumps(cases.seal_record(handle, rec, r["id"])).decode("utf-8")
             values = (*base, r["case_no"], r["year"], r["seq"], doc, r["back_entered"], r["archived"],
-                      *(cols[k] for k in INDEX_COLS))
+                      *(cols[k] for k in INDEX_COLS),
+                      record_mac.for_row(handle, "case", r["id"], (st, r["case_no"], r["deleted"], r["archived"], doc)))
             derived = None if r["deleted"] else cases.derived_rows(handle, rec, st)
             out.cases.append((*head, values, derived, n))
         elif t == "case_events":
@@ -235,10 +238,11 @@ def prepare(items: list[tuple[int, bytes]], ctx: Context, handle=None) -> Prepar
                                        f"{'；'.join(exc.messages[:3])}") from None
             if m["name"] != r["name"]:
                 raise RecordProblem(n, f"第{n}条记录（调解员）姓名与记录内容不符")
-            for f in sensitive.MEDIATOR_FIELDS:
-                if m.get(f):
-                    m[f] = sensitive.seal(handle, f, m[f])
-            out.simple[t].append((*head, (*base, r["name"], r["active"], dumps(m).decode("utf-8"))))
+            m = roster.seal_mediator(handle, m, r["id"])  # with masked copies, as the station stores it
+            doc = dumps(m).decode("utf-8")
+            out.simple[t].append((*head, (*base, r["name"], r["active"], doc,
+                                          record_mac.for_row(handle, "mediator", r["id"],
+                                                             (r["station"], r["deleted"], r["name"], r["active"], doc)))))
         elif t == "org":
             prof = r["profile"]
             if not isinstance(prof, dict):
@@ -247,7 +251,9 @@ def prepare(items: list[tuple[int, bytes]], ctx: Context, handle=None) -> Prepar
                 org.validate_profile({k: v for k, v in prof.items() if k not in ("demo", "station")})
             except InputError as exc:
                 raise RecordProblem(n, f"第{n}条记录（组织信息）{'；'.join(exc.messages[:3])}") from None
-            out.simple[t].append((*head, (*base, dumps(prof).decode("utf-8"))))
+            text = dumps(prof).decode("utf-8")
+            out.simple[t].append((*head, (*base, text, record_mac.for_row(handle, "org", r["id"],
+                                                                          (r["station"], r["deleted"], text)))))
         else:  # calendar_overrides
             out.simple[t].append((*head, (*base[:5], *check_calendar_override(r, n))))
     return out
