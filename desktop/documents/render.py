@@ -357,11 +357,7 @@ class Builder:
                 for c in cells:
                     c.lines = c.lines + [_empty_line() for _ in range(extra)] if c.lines else [_empty_line() for _ in range(extra + 1)]
             final_rows.append(cells)
-        tbl = L.Table(widths, final_rows, grid=True, min_row_height=leading + 2 * L.Table.PAD_Y + 2)
-        out: list[L.Flowable] = [tbl]
-        if o.get("space_after", 6):
-            out.append(L.Spacer(o.get("space_after", 6)))
-        return out
+        return _spaced(L.Table(widths, final_rows, grid=True, min_row_height=leading + 2 * L.Table.PAD_Y + 2), o)
 
     def b_list(self, b: Block, scope):
         o = b.opts
@@ -387,10 +383,7 @@ class Builder:
             rows.append([L.Cell([], i, 1, "left", leading, widths[i]) for i in range(len(widths))])
         min_h = o.get("min_height", leading + 2 * L.Table.PAD_Y + 2)
         # rows of a list align at the top, so that every cell's first line shares one baseline
-        out: list[L.Flowable] = [L.Table(widths, rows, grid=True, header_rows=1, min_row_height=min_h, valign="top")]
-        if o.get("space_after", 6):
-            out.append(L.Spacer(o.get("space_after", 6)))
-        return out
+        return _spaced(L.Table(widths, rows, grid=True, header_rows=1, min_row_height=min_h, valign="top"), o)
 
     # -- signatures, seal, dates
     def b_signatures(self, b: Block, scope):
@@ -521,6 +514,12 @@ class Builder:
     def b_fill(self, b: Block, scope):
         label = self.bound(b.text, scope)[0] if b.text else None
         return self.fill_lines(int(b.opts.get("lines", 3)), b.opts.get("size", self.ks.size), label)
+
+
+def _spaced(table: L.Flowable, o: dict) -> list[L.Flowable]:
+    """A table block's flowables: the table, then the block's space after it (6 pt unless set)."""
+    space = o.get("space_after", 6)
+    return [table, L.Spacer(space)] if space else [table]
 
 
 def _cell_blanks(pieces: list[Piece]) -> list[Piece]:

@@ -340,6 +340,22 @@ def _collection(name, where, scopes) -> tuple[str, ...]:
     return scopes + (name,)
 
 
+def _entries(raw: dict, where: str, scopes, main: str, allowed: set, shape: str):
+    """A block's `entries` (already known to be a non-empty list), each as (where, entry, scopes, the
+    parsed tokens of its `main` text): a plain string stands for {main: string}; an entry's `each`
+    adds that list to the scopes its fields may name."""
+    for j, e in enumerate(raw["entries"]):
+        w = f"{where} entries[{j}]"
+        if isinstance(e, str):
+            e = {main: e}
+        if not isinstance(e, dict) or main not in e or set(e) - allowed:
+            raise TemplateError(f"{w}: {shape}")
+        sc = _collection(e["each"], w, scopes) if e.get("each") else scopes
+        toks = parse_text(e[main], w)
+        check_fields(toks, sc, w)
+        yield w, e, sc, toks
+
+
 def _parse_block(raw: dict, where: str, scopes: tuple[str, ...]) -> Block:
     if not isinstance(raw, dict):
         raise TemplateError(f"{where}: 块应为表")
@@ -366,15 +382,7 @@ def _parse_block(raw: dict, where: str, scopes: tuple[str, ...]) -> Block:
             raise TemplateError(f"{where}: 「entries」应为非空列表")
         if raw.get("style", "cn") not in ("cn", "arabic", "paren"):
             raise TemplateError(f"{where}: 「style」应为 cn / arabic / paren")
-        for j, e in enumerate(raw["entries"]):
-            w = f"{where} entries[{j}]"
-            if isinstance(e, str):
-                e = {"text": e}
-            if not isinstance(e, dict) or "text" not in e or set(e) - ENTRY_KEYS:
-                raise TemplateError(f"{w}: 条目应含「text」，可选「each」「when」")
-            sc = _collection(e["each"], w, scopes) if e.get("each") else scopes
-            toks = parse_text(e["text"], w)
-            check_fields(toks, sc, w)
+        for w, e, sc, toks in _entries(raw, where, scopes, "text", ENTRY_KEYS, "条目应含「text」，可选「each」「when」"):
             b.entries.append((toks, e.get("each"), parse_cond(e.get("when"), sc, w)))
     elif t == "parties":
         sides = raw.get("sides", ["applicants", "respondents"])
@@ -439,15 +447,8 @@ def _parse_block(raw: dict, where: str, scopes: tuple[str, ...]) -> Block:
     elif t == "signatures":
         if not isinstance(raw["entries"], list) or not raw["entries"]:
             raise TemplateError(f"{where}: 「entries」应为非空列表")
-        for j, e in enumerate(raw["entries"]):
-            w = f"{where} entries[{j}]"
-            if isinstance(e, str):
-                e = {"label": e}
-            if not isinstance(e, dict) or "label" not in e or set(e) - SIGN_KEYS:
-                raise TemplateError(f"{w}: 签名条目应含「label」，可选「each」「when」「date」「text」")
-            sc = _collection(e["each"], w, scopes) if e.get("each") else scopes
-            toks = parse_text(e["label"], w)
-            check_fields(toks, sc, w)
+        for w, e, sc, toks in _entries(raw, where, scopes, "label", SIGN_KEYS,
+                                       "签名条目应含「label」，可选「each」「when」「date」「text」"):
             filled = parse_text(e.get("text", ""), w)
             check_fields(filled, sc, w)
             if "date" in e and not isinstance(e["date"], bool):
