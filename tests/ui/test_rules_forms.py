@@ -87,6 +87,17 @@ def _window(qtbot, session, case):
     return win
 
 
+def _outcome(win, kind: str, closed: QDate) -> None:
+    win.o_kind.setCurrentIndex(win.o_kind.findData(kind))
+    win.o_closed.setDate(closed)
+
+
+def _close_confirmed(win) -> None:
+    """结案, answered 是 in the confirmation."""
+    win.close_button.click()
+    win.confirm_box.button(QMessageBox.Yes).click()
+
+
 def test_accepting_without_the_respondents_consent_is_refused(qtbot, session):
     clock.set_today(TODAY)
     case = _registered(session)
@@ -133,28 +144,22 @@ def test_closing_as_expired_before_the_period_ends_or_agreeing_after_it_is_refus
     cases.accept(session.db, case["id"], "2026-11-03", session.user, mediators=[{"name": "赵建国", "role": "lead"}])
     win = _window(qtbot, session, case)
     assert win.case["mediation_deadline"] == "2026-11-18"
-    win.o_kind.setCurrentIndex(win.o_kind.findData("expired"))
-    win.o_closed.setDate(QDate(2026, 11, 18))
-    win.close_button.click()
-    win.confirm_box.button(QMessageBox.Yes).click()
+    _outcome(win, "expired", QDate(2026, 11, 18))
+    _close_confirmed(win)
     qtbot.waitUntil(lambda: "届满前不能" in win.message.text(), timeout=10000)
     assert cases.get_case(session.db, case["id"])["status"] == "mediating"
 
-    win.o_kind.setCurrentIndex(win.o_kind.findData("agreed"))
-    win.o_closed.setDate(QDate(2026, 11, 20))
+    _outcome(win, "agreed", QDate(2026, 11, 20))
     win.a_effective.setDate(QDate(2026, 11, 20))
     win.i_text.setText("被申请人支付申请人工资")
     win.i_amount.setText("3000")
     win._add_item()
-    win.close_button.click()
-    win.confirm_box.button(QMessageBox.Yes).click()
+    _close_confirmed(win)
     qtbot.waitUntil(lambda: "没有记录双方同意的延期" in win.message.text(), timeout=10000)
     assert cases.get_case(session.db, case["id"])["status"] == "mediating"
 
-    win.o_kind.setCurrentIndex(win.o_kind.findData("expired"))
-    win.o_closed.setDate(QDate(2026, 11, 19))
-    win.close_button.click()
-    win.confirm_box.button(QMessageBox.Yes).click()
+    _outcome(win, "expired", QDate(2026, 11, 19))
+    _close_confirmed(win)
     qtbot.waitUntil(lambda: win.case["status"] == "closed", timeout=10000)
 
 
