@@ -19,7 +19,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QCheckBox, QDialog, QDialogButtonBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
-    QListWidget, QListWidgetItem, QMessageBox, QPushButton, QScrollArea, QSpinBox, QVBoxLayout, QWidget,
+    QListWidget, QListWidgetItem, QMessageBox, QPushButton, QSpinBox, QVBoxLayout, QWidget,
 )
 
 from desktop import backup, dashboard
@@ -28,7 +28,7 @@ from desktop.sync import export as sx, hub as sh, keys as sk
 from desktop.sync.bundle import JSONProblem
 from desktop.ui import filedialogs as fd, ops as opsmod
 from desktop.ui.package_panel import HubPackageBox, StationPackageBox
-from desktop.ui.widgets import ErrorLabel, fill_table, readonly_table
+from desktop.ui.widgets import ErrorLabel, fill_table, readonly_table, scrolling_body
 
 REFUSED = QBrush(QColor("#b3261e"))
 OK = QBrush(QColor("#1b5e20"))
@@ -160,12 +160,7 @@ class ExchangePage(QWidget):
         user = session.user
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        outer.addWidget(scroll)
-        body = QWidget()
-        scroll.setWidget(body)
-        v = QVBoxLayout(body)
+        v = scrolling_body(outer)
         self.message = ErrorLabel()
         self.message.setObjectName("exchange_message")
         self.results: list[dict] = []

@@ -15,13 +15,13 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication, QButtonGroup, QCheckBox, QComboBox, QCompleter, QDialog, QFormLayout, QHBoxLayout, QHeaderView,
     QLabel, QLineEdit, QListWidget, QListWidgetItem, QMessageBox, QPlainTextEdit, QPushButton, QRadioButton,
-    QScrollArea, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
+    QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
 from desktop import cases, money, validate
 from desktop.codes import APPLICANTS, DISPUTE_TYPES, SEXES, SOURCES
 from desktop.ui import ops as opsmod
-from desktop.ui.widgets import ERROR_BG, ErrorLabel, FocusOut, datetime_edit, iso_datetime, section
+from desktop.ui.widgets import ERROR_BG, ErrorLabel, FocusOut, datetime_edit, iso_datetime, scrolling_body, section
 
 # Worker table columns: (record key, heading)
 WORKER_COLS = [("name", "姓名"), ("id_number", "身份证号码"), ("birth_date", "出生日期"), ("sex", "性别"),
@@ -70,12 +70,7 @@ class RegistrationForm(QDialog):
         self.general_error = ErrorLabel()
         self.general_error.setObjectName("error:general")
         outer.addWidget(self.general_error)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        body = QWidget()
-        scroll.setWidget(body)
-        outer.addWidget(scroll, 1)
-        lay = QVBoxLayout(body)
+        lay = scrolling_body(outer, 1)
 
         # application
         lay.addWidget(section("申请方式"))

@@ -8,7 +8,7 @@ import secrets
 
 from PySide6.QtWidgets import (
     QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QInputDialog, QLabel, QLineEdit, QPushButton,
-    QScrollArea, QSpinBox, QVBoxLayout, QWidget,
+    QSpinBox, QVBoxLayout, QWidget,
 )
 
 from desktop import accounts, backup, cases, demo, keys, org
@@ -16,7 +16,7 @@ from desktop.codes import ORG_KINDS, USER_ROLES
 from desktop.clock import now
 from desktop.errors import InputError
 from desktop.ui import ops as opsmod
-from desktop.ui.widgets import ErrorLabel, date_edit, fill_table, iso_date, readonly_table, row_data
+from desktop.ui.widgets import ErrorLabel, date_edit, fill_table, iso_date, readonly_table, row_data, scrolling_body
 
 FONT_ROLES = {"fangsong": "仿宋（正文）", "song": "宋体（表格）", "kai": "楷体", "hei": "黑体（标题）", "title": "文书标题"}
 
@@ -27,12 +27,7 @@ class SettingsPage(QWidget):
         self.session = session
         self.setObjectName("SettingsPage")
         outer = QVBoxLayout(self)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        outer.addWidget(scroll)
-        body = QWidget()
-        scroll.setWidget(body)
-        v = QVBoxLayout(body)
+        v = scrolling_body(outer)
         admin = session.user.can("admin")
 
         box = QGroupBox("调解组织")

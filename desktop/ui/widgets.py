@@ -7,7 +7,7 @@ import datetime as _dt
 from PySide6.QtCore import QDate, QDateTime, QObject, QEvent, QTime, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
-    QAbstractItemView, QHeaderView, QLabel, QTableWidget, QTableWidgetItem,
+    QAbstractItemView, QHeaderView, QLabel, QScrollArea, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
 from desktop.clock import TZ
@@ -101,6 +101,17 @@ def row_data(t: QTableWidget, row: int | None = None):
     if row < 0 or t.item(row, 0) is None:
         return None
     return t.item(row, 0).data(Qt.UserRole)
+
+
+def scrolling_body(outer, stretch: int = 0) -> QVBoxLayout:
+    """A scroll area added to `outer`, and the layout of its contents: a page or form longer than a
+    small screen scrolls instead of being cut off."""
+    scroll = QScrollArea()
+    scroll.setWidgetResizable(True)
+    body = QWidget()
+    scroll.setWidget(body)
+    outer.addWidget(scroll, stretch)
+    return QVBoxLayout(body)
 
 
 def section(title: str) -> QLabel:
