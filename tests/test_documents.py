@@ -745,19 +745,23 @@ def test_jilin_tables_as_pdf_and_xlsx(tmp_path):
 
 # ---------------------------------------------------------------- command line
 
-@needs_poppler
-def test_render_command_line(tmp_path):
-    """`render` through the real command line on a demo database: documents, dossier, refusal with exit 1."""
+def command_line(tmp_path, **env):
+    """`python -m desktop …` in a child process, with its own data directory, the bundled fonts and `env`."""
     import sys
 
-    env = dict(os.environ, MEDIATION_DESK_HOME=str(tmp_path / "home"), MEDIATION_DESK_FONTS="bundled")
-    db = tmp_path / "demo.sqlite"
+    e = dict(os.environ, MEDIATION_DESK_HOME=str(tmp_path / "home"), MEDIATION_DESK_FONTS="bundled", **env)
     root = Path(__file__).resolve().parents[1]
 
     def run(*args):
-        return subprocess.run([sys.executable, "-m", "desktop", *args], capture_output=True, text=True, env=env,
-                              cwd=root)
+        return subprocess.run([sys.executable, "-m", "desktop", *args], capture_output=True, text=True, env=e, cwd=root)
+    return run
 
+
+@needs_poppler
+def test_render_command_line(tmp_path):
+    """`render` through the real command line on a demo database: documents, dossier, refusal with exit 1."""
+    run = command_line(tmp_path)
+    db = tmp_path / "demo.sqlite"
     r = run("demo", "--db", str(db), "--cases", "12", "--seed", "5")
     assert r.returncode == 0, r.stderr
     listing = run("cases", "--db", str(db), "--json")

@@ -7,9 +7,6 @@ refusal names the case's state, and nothing is written. The command line refuses
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
@@ -18,7 +15,7 @@ os.environ["MEDIATION_DESK_FONTS"] = "bundled"
 from desktop.documents import (  # noqa: E402
     DOCUMENT_NAMES, STATES, DocumentRefused, allowed, case_state, load_all, render_document, state_label,
 )
-from tests.test_documents import TODAY, agreed_case, flat, org, pdftext  # noqa: E402
+from tests.test_documents import TODAY, agreed_case, command_line, flat, org, pdftext  # noqa: E402
 
 CASE_KINDS = [n for n in DOCUMENT_NAMES if n != "roster"] + ["dossier"]
 
@@ -125,15 +122,8 @@ def test_the_failure_notice_of_a_closed_case_says_when_mediation_ended(tmp_path)
 
 
 def test_render_command_refuses_a_document_the_state_does_not_allow(tmp_path):
-    env = dict(os.environ, MEDIATION_DESK_HOME=str(tmp_path / "home"), MEDIATION_DESK_FONTS="bundled",
-               MEDIATION_DESK_TODAY="2026-10-25")
+    run = command_line(tmp_path, MEDIATION_DESK_TODAY="2026-10-25")
     db = tmp_path / "demo.sqlite"
-    root = Path(__file__).resolve().parents[1]
-
-    def run(*args):
-        return subprocess.run([sys.executable, "-m", "desktop", *args], capture_output=True, text=True, env=env,
-                              cwd=root)
-
     r = run("demo", "--db", str(db), "--cases", "30", "--seed", "5")
     assert r.returncode == 0, r.stderr
     import json
