@@ -55,8 +55,10 @@ def after_login(db, name: str, verified_hash: str) -> None:
         return  # a viewer or auditor: nothing can be verified (docs/security.md, residual risk)
     try:
         upgrade(db, name)
-    except sqlite3.OperationalError:
-        pass  # a read-only file: check then says the records could not be verified
+    except (sqlite3.OperationalError, Refused):
+        # a read-only file, or an old ciphertext that no longer decrypts (rolled back, nothing
+        # written): the sign-in goes on, and check says what could not be verified or read
+        pass
     try:
         record_mac.check_user(db, name, verified_hash)
     except record_mac.UserRowRefused:

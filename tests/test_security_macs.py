@@ -293,3 +293,27 @@ def test_a_hub_import_stores_verifiable_macs_and_finds_an_edit(tmp_path, monkeyp
     h.conn.execute("update cases set doc = replace(doc, '\"facts\":\"', '\"facts\":\"x') where case_no = ?", (case_no,))
     tampered, _ = record_mac.verify(h)
     assert any(p.startswith(f"案件 {case_no}：校验码不符") for p in tampered), tampered
+
+
+def test_a_write_without_the_key_leaves_the_record_unverifiable_not_blessed(filled):
+    path = filled[0]
+    db = dbm.open_database(path)
+    try:
+        # no one signed in on this handle: the account is made, its row cannot carry a MAC
+        accounts.create_user(db, "viewer2", "viewer12345", "viewer", actor="admin")
+        assert db.conn.execute("select mac from users where name = 'viewer2'").fetchone()[0] is None
+    finally:
+        db.conn.close()
+    problems, _ = _problems(path)
+    assert any(p.startswith("用户 viewer2：未能校验") for p in problems), problems
+    conn = sqlite3.connect(path)  # the administrator's sign-in did not fill it in
+    assert conn.execute("select mac from users where name = 'viewer2'").fetchone()[0] is None
+    conn.close()
+
+
+def test_a_viewer_check_says_records_could_not_be_verified(filled):
+    path = filled[0]
+    _edit(path, ("update settings set value = '240' where key = 'idle_lock_minutes'", ()))
+    problems, notes = _problems(path, "viewer1", "viewer12345")
+    assert not any("idle_lock_minutes" in p for p in problems)  # a viewer holds no key: cannot tell
+    assert any("没有数据密钥" in n for n in notes), notes
