@@ -11,44 +11,39 @@ from desktop.commands.common import credential_arguments, db_argument, open_sess
 from desktop.errors import InputError
 
 
-def _common(p) -> None:
+def _command(sub, name: str, func, help: str):
+    """A subcommand with the database and credential options every package command takes."""
+    p = sub.add_parser(name, help=help)
     db_argument(p)
     credential_arguments(p)
+    p.set_defaults(func=func)
+    return p
 
 
 def register(sub) -> None:
-    p = sub.add_parser("package-notice", help="汇总端：录入某年的国务院放假通知以便下发（整年，检查是否完整）")
-    _common(p)
+    p = _command(sub, "package-notice", cmd_notice, "汇总端：录入某年的国务院放假通知以便下发（整年，检查是否完整）")
     p.add_argument("--file", required=True,
                    help="通知原文（UTF-8 文本，需 --year、--title、--notice-date），或 .json（下发数据包中的格式）")
     p.add_argument("--year", type=int)
     p.add_argument("--title", help="通知标题，如 国务院办公厅关于2027年部分节假日安排的通知")
     p.add_argument("--notice-date", help="通知日期 YYYY-MM-DD")
     p.add_argument("--allow-unbalanced", action="store_true", help="放假与调休天数不平衡时仍然录入（特别放假安排）")
-    p.set_defaults(func=cmd_notice)
 
-    p = sub.add_parser("package-commissions", help="汇总端：设定下发的仲裁委员会（名称、地址、电话、办公时间）")
-    _common(p)
+    p = _command(sub, "package-commissions", cmd_commissions, "汇总端：设定下发的仲裁委员会（名称、地址、电话、办公时间）")
     p.add_argument("--file", required=True, help="JSON 列表，每项含 name、address、phone、hours")
-    p.set_defaults(func=cmd_commissions)
 
-    p = sub.add_parser("package-settings", help="汇总端：设定下发给站点的设定（成功率目标、报送周期）")
-    _common(p)
+    p = _command(sub, "package-settings", cmd_settings, "汇总端：设定下发给站点的设定（成功率目标、报送周期）")
     p.add_argument("--target-rate", help="调解成功率目标，如 0.65")
     p.add_argument("--reporting-period", choices=("monthly", "quarterly", "yearly"), help="报送周期")
     p.add_argument("--advisory", action="store_true", help="仅为建议：站点已有自己的设定时以站点为准")
-    p.set_defaults(func=cmd_settings)
 
-    p = sub.add_parser("package-template", help="汇总端：保存要下发的文书模板（与随程序的模板同样校验）")
-    _common(p)
+    p = _command(sub, "package-template", cmd_template, "汇总端：保存要下发的文书模板（与随程序的模板同样校验）")
     p.add_argument("--name", required=True, help="文书名，如 failure-notice")
     g = p.add_mutually_exclusive_group(required=True)
     g.add_argument("--file", help="模板文件（TOML）")
     g.add_argument("--remove", action="store_true", help="不再下发该模板")
-    p.set_defaults(func=cmd_template)
 
-    p = sub.add_parser("package-export", help="汇总端：把下一个下发数据包写入目录（如 U 盘）")
-    _common(p)
+    p = _command(sub, "package-export", cmd_export, "汇总端：把下一个下发数据包写入目录（如 U 盘）")
     p.add_argument("--out", required=True, help="目标目录")
     p.add_argument("--year", type=int, action="append", default=[], help="下发该年的节假日安排（可重复）")
     p.add_argument("--commissions", action="store_true", help="下发仲裁委员会")
@@ -57,31 +52,22 @@ def register(sub) -> None:
     p.add_argument("--note", help="给各站点的通知（在首页显示一次）")
     p.add_argument("--stations", action="store_true", help="附上汇总端看到的各站点上报情况")
     p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_export)
 
-    p = sub.add_parser("package-pass-on", help="区县汇总端：把上级（市）汇总端的数据包转发给本区站点（重新签名）")
-    _common(p)
+    p = _command(sub, "package-pass-on", cmd_pass_on, "区县汇总端：把上级（市）汇总端的数据包转发给本区站点（重新签名）")
     p.add_argument("package", metavar="PACKAGE")
     p.add_argument("--out", required=True)
-    p.set_defaults(func=cmd_pass_on)
 
-    p = sub.add_parser("package-apply", help="站点：验证并应用汇总端下发的数据包")
-    _common(p)
+    p = _command(sub, "package-apply", cmd_apply, "站点：验证并应用汇总端下发的数据包")
     p.add_argument("package", metavar="PACKAGE")
     p.add_argument("--preview", action="store_true", help="只验证并列出将要发生的变化，不应用")
     p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_apply)
 
-    p = sub.add_parser("package-status", help="汇总端：已下发的数据包及各站点已应用到第几号；站点：最近应用的数据包")
-    _common(p)
+    p = _command(sub, "package-status", cmd_status, "汇总端：已下发的数据包及各站点已应用到第几号；站点：最近应用的数据包")
     p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_status)
 
-    p = sub.add_parser("export-keys", help="导出公钥（供 minisign -Vm 核验），或汇总端解密私钥（供 age -d -i）")
-    _common(p)
+    p = _command(sub, "export-keys", cmd_export_keys, "导出公钥（供 minisign -Vm 核验），或汇总端解密私钥（供 age -d -i）")
     p.add_argument("--out", required=True, help="公钥：目标目录；--age-identity：私钥文件名")
     p.add_argument("--age-identity", action="store_true", help="导出汇总端解密私钥（高度敏感，记入审计日志）")
-    p.set_defaults(func=cmd_export_keys)
 
 
 def _read_file(path: str, what: str) -> bytes:
