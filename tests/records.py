@@ -40,3 +40,13 @@ def agreed(received="2026-09-29T10:00:00+08:00") -> dict:
         "followups": [{"at": "2026-11-20", "method": "phone", "note": "已全部履行"}],
     })
     return rec
+
+
+def demo_database(path, cases: int, *, seed: int):
+    """A demo station (organisation, roster, demo login) at `path` filled with `cases` demo cases."""
+    from desktop import db as dbm, demo
+
+    database = dbm.open_database(path, create=True)
+    demo.create_demo_station(database, seed=seed)
+    demo.fill(database, cases, seed=seed)
+    return database

@@ -6,18 +6,15 @@ from __future__ import annotations
 import pytest
 
 from desktop.clock import today as china_today
-from desktop import caselist, cases, db as dbm, demo
+from desktop import caselist, cases
 from desktop.caselist import Filters
 from desktop.errors import InputError
+from tests import records
 
 
 @pytest.fixture(scope="module")
 def demo_db(tmp_path_factory):
-    path = tmp_path_factory.mktemp("cl") / "demo.sqlite"
-    database = dbm.open_database(path, create=True)
-    demo.create_demo_station(database, seed=3)
-    demo.fill(database, 200, seed=3)
-    return database
+    return records.demo_database(tmp_path_factory.mktemp("cl") / "demo.sqlite", 200, seed=3)
 
 
 def _all(db, f=None, sort="received", descending=True, size=37):

@@ -10,10 +10,11 @@ import openpyxl
 import pdfplumber
 import pytest
 
-from desktop import accounts, cases, cli, db as dbm, demo
+from desktop import accounts, cases, cli, db as dbm
 from desktop.stats import outputs, report as rpt
 from desktop.codes import DISPUTE_TYPES
 from desktop.stats.layout import BLOCKS, flat_rows
+from tests import records
 
 
 # Its records carry fixed 2026 dates: the tests run on this day whatever the real or CI date
@@ -23,9 +24,7 @@ FIXED_TODAY = "2026-11-30"
 @pytest.fixture(scope="module")
 def demo_file(tmp_path_factory):
     path = tmp_path_factory.mktemp("rep") / "demo.sqlite"
-    db = dbm.open_database(path, create=True)
-    demo.create_demo_station(db, seed=5)
-    demo.fill(db, 300, seed=5)
+    db = records.demo_database(path, 300, seed=5)
     year = db.conn.execute("select max(closed_date) from cases").fetchone()[0][:4]
     db.conn.close()
     return path, year

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from desktop import accounts, cases, db as dbm, demo, org
+from desktop import accounts, cases, db as dbm, org
 from desktop.errors import InputError
 from desktop.money import fen_to_text, parse_amount
 from desktop.stats import formula as fm
@@ -220,10 +220,7 @@ def test_formula_ratio_is_decimal_half_up():
 
 @pytest.fixture(scope="module")
 def demo_db(tmp_path_factory):
-    path = tmp_path_factory.mktemp("demo") / "d.sqlite"
-    db = dbm.open_database(path, create=True)
-    demo.create_demo_station(db, seed=3)
-    demo.fill(db, 500, seed=3)
+    db = records.demo_database(tmp_path_factory.mktemp("demo") / "d.sqlite", 500, seed=3)
     yield db
     db.conn.close()
 

@@ -10,19 +10,18 @@ import subprocess
 import openpyxl
 import pytest
 
-from desktop import clock, db as dbm, demo
+from desktop import clock
 from desktop.codes import DISPUTE_TYPES
 from desktop.stats import outputs, report as rpt
 from desktop.stats.layout import CLOSED_SUM_NOTE, FIRST_TYPE_NOTE, MA1_KINDS, SIGNATURE_LINE
+from tests import records
 
 
 @pytest.fixture(scope="module")
 def station_report(tmp_path_factory):
     clock.set_today(dt.date(2026, 3, 20))
     try:
-        database = dbm.open_database(tmp_path_factory.mktemp("st") / "d.sqlite", create=True)
-        demo.create_demo_station(database, seed=5)
-        demo.fill(database, 200, seed=5)
+        database = records.demo_database(tmp_path_factory.mktemp("st") / "d.sqlite", 200, seed=5)
         return rpt.period_report(database, "2025")
     finally:
         clock.reset()
