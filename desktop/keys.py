@@ -22,6 +22,7 @@ import hashlib
 import hmac
 import json
 import os
+import sqlite3
 
 from argon2.low_level import Type, hash_secret_raw
 from cryptography.exceptions import InvalidTag
@@ -392,7 +393,10 @@ def on_login(db, name: str, password: str, role: str) -> None:
         if not unlock(db, name, password):
             lock(db)
         elif role == "admin" and needs_upgrade(db):
-            upgrade(db, name, password)
+            try:
+                upgrade(db, name, password)
+            except sqlite3.OperationalError:
+                pass  # a read-only or full file: the upgrade waits for the next administrator sign-in
         return
     if role == "admin":
         from desktop import org

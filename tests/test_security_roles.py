@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from desktop import accounts, audit, cases, db as dbm, keys, roster, search, sensitive
 from desktop.errors import PermissionDenied, Refused
+from desktop.security import mac as record_mac
 from desktop.sync import keys as sync_keys
 from tests import records
 
@@ -296,6 +297,11 @@ def test_old_file_before_upgrade_nothing_breaks(old_file):
         assert keys.needs_upgrade(h)
         assert cases.get_case(h, "〔2026〕海宁市示范镇劳调字第0001号", masked=True)["workers"][0]["id_number"] \
             == "**************0134"  # masked from the revealed value while the key is unlocked
+        # the mediator's sign-in gave the records their MACs (item 2); the administrator's upgrade,
+        # which re-writes every case and mediator, keeps them valid
+        keys.login(h, "admin", PASSWORDS["admin"])
+        assert not keys.needs_upgrade(h)
+        assert record_mac.verify(h) == ([], [])
     finally:
         h.conn.close()
 
@@ -310,6 +316,7 @@ def test_old_file_upgrades_at_first_administrator_sign_in(old_file):
         # the viewer's and auditor's rows are gone; admin2 keeps the data key until an admin resets
         # its password (the admin key can only be wrapped with a password we know)
         assert rows == {"admin": 80, "admin2": 48, "med": 48}
+        assert record_mac.verify(h) == ([], [])  # item 2's MACs, written at the same sign-in, agree
         assert sync_keys.signing_key(h, create=False).public_blob() == public_before
         entry = [e for e in audit.entries(h) if e["action"] == "key.upgrade"]
         assert entry and entry[-1]["detail"]["removed_keys"] == ["view"]  # the old version gave auditors none
