@@ -303,6 +303,18 @@ def _rewrite_masked(db) -> tuple[int, int]:
     return counts[0], counts[1]
 
 
+def key_status(db, name: str, role: str) -> str:
+    """What a user's password unlocks, in words (the users page and `users list`)."""
+    if role not in KEYED_ROLES:
+        return "无需（只看遮蔽后的信息）"
+    row = db.conn.execute("select length(wrapped) from user_keys where name = ?", (name,)).fetchone()
+    if row is None:
+        return "待管理员重置密码"
+    if role == "admin" and row[0] <= 48 and not needs_upgrade(db):  # the data key alone: 32 bytes + tag
+        return "签名密钥待管理员重置密码"
+    return "已授权"
+
+
 def needs_upgrade(db) -> bool:
     """A file from before roles were backed by keys (issue 15): no admin key yet."""
     from desktop import org

@@ -317,6 +317,9 @@ def test_old_file_upgrades_at_first_administrator_sign_in(old_file):
         # its password (the admin key can only be wrapped with a password we know)
         assert rows == {"admin": 80, "admin2": 48, "med": 48}
         assert record_mac.verify(h) == ([], [])  # item 2's MACs, written at the same sign-in, agree
+        # what the users page and `users list` say
+        assert keys.key_status(h, "admin2", "admin") == "签名密钥待管理员重置密码"
+        assert keys.key_status(h, "view", "viewer").startswith("无需") and keys.key_status(h, "med", "mediator") == "已授权"
         assert sync_keys.signing_key(h, create=False).public_blob() == public_before
         entry = [e for e in audit.entries(h) if e["action"] == "key.upgrade"]
         assert entry and entry[-1]["detail"]["removed_keys"] == ["view"]  # the old version gave auditors none
@@ -343,6 +346,7 @@ def test_old_file_upgrades_at_first_administrator_sign_in(old_file):
             sync_keys.signing_key(h, create=False)
         admin = keys.login(h, "admin", PASSWORDS["admin"])
         accounts.reset_password(h, admin, "admin2", "admin2new99")
+        assert keys.key_status(h, "admin2", "admin") == "已授权"
         keys.login(h, "admin2", "admin2new99")
         assert sync_keys.signing_key(h, create=False).public_blob() == public_before
     finally:

@@ -127,7 +127,8 @@ def cmd_users(args) -> int:
             write_jsonl(users)
         else:
             for u in users:
-                note = "" if u["has_key"] or u["role"] == "auditor" else "\t（未授权查看敏感信息）"
+                status = keys.key_status(s.db, u["name"], u["role"])
+                note = "" if status == "已授权" else f"\t（{status}）"
                 print(f"{u['name']}\t{USER_ROLES.get(u['role'], u['role'])}\t{'启用' if u['active'] else '停用'}{note}")
         return 0
     s = open_session(args, write=True, permission="admin")

@@ -224,7 +224,7 @@ class SettingsPage(QWidget):
         fill_table(self.users, [[u["name"], u["display_name"], USER_ROLES.get(u["role"], u["role"]),
                                  ("已停用" if not u["active"] else "已锁定" if u["locked_until"] and
                                   u["locked_until"] > now() else "正常"),
-                                 "已授权" if u["has_key"] else ("无需" if u["role"] == "auditor" else "待管理员重置密码")]
+                                 keys.key_status(self.session.db, u["name"], u["role"])]
                                 for u in users], [u["name"] for u in users])
         self.idle_minutes.setValue(keys.idle_lock_minutes(self.session.db))
 
