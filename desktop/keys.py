@@ -248,6 +248,9 @@ def setup(db, name: str, password: str, *, demo: bool = False) -> AesCodec:
     # The old plaintext blind-index key goes: the index key is now derived from the data key.
     db.conn.execute("delete from settings where key = 'blind_index_key'")
     converted = _seal_existing(db)
+    from desktop.sync import keys as sync_keys
+
+    sync_keys.reseal_for_admins(db)  # private keys under a local KEK (a file from before encryption)
     audit.log(db, name, "key.setup", target="user_keys", record_id=name,
               detail={"scheme": SCHEME, "converted_cases": converted})
     return codec

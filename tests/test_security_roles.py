@@ -351,3 +351,31 @@ def test_old_file_upgrades_at_first_administrator_sign_in(old_file):
         assert sync_keys.signing_key(h, create=False).public_blob() == public_before
     finally:
         h.conn.close()
+
+
+def test_a_private_key_under_a_local_kek_is_resealed_for_administrators(tmp_path, monkeypatch):
+    """A file from before encryption at rest kept its signing key under a random KEK in its own
+    settings; the first administrator (who creates the data and admin keys) re-seals it at once."""
+    from desktop import org
+
+    monkeypatch.setenv("MEDIATION_DESK_HOME", str(tmp_path / "home"))
+    path = tmp_path / "s.sqlite"
+    db = dbm.open_database(path, create=True)
+    org.initialize(db, {"name": "海宁市示范镇劳动人事争议调解中心", "kind": "township", "region": "330481"})
+    public = sync_keys.signing_key(db).public_blob()  # no encryption yet: the local KEK
+    assert db.conn.execute("select 1 from settings where key = 'sync.local_kek'").fetchone()
+    accounts.create_user(db, "admin", PASSWORDS["admin"], "admin")
+    assert db.conn.execute("select 1 from settings where key = 'sync.local_kek'").fetchone() is None
+    box = json.loads(db.conn.execute("select sealed from sync_keys where purpose = 'sign'").fetchone()[0])
+    assert box["kek"].startswith("admin-key:")
+    accounts.create_user(db, "med", PASSWORDS["med"], "mediator", actor="admin")
+    db.conn.close()
+    h = dbm.open_database(path)
+    try:
+        keys.login(h, "med", PASSWORDS["med"])
+        with pytest.raises(Refused, match="管理员"):
+            sync_keys.signing_key(h, create=False)
+        keys.login(h, "admin", PASSWORDS["admin"])
+        assert sync_keys.signing_key(h, create=False).public_blob() == public
+    finally:
+        h.conn.close()
