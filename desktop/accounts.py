@@ -183,11 +183,10 @@ def authenticate(db, name: str | None, password: str | None) -> User:
             audit.log(db, name, "login", detail={})
     if not ok:
         raise Refused("用户名或密码错误" + ("；失败次数过多，账户已锁定15分钟" if lock else ""))
-    from desktop import keys
+    from desktop import integrity, keys
 
+    integrity.before_login(db, name, pw_hash)  # a key still on the handle checks the row first
     keys.on_login(db, name, password, role)  # unlock the data key (or create it on an older file)
-    from desktop import integrity
-
     integrity.after_login(db, name, pw_hash)  # record MACs: first-time upgrade; own row's MAC checked
     return User(name, role, display or name)
 

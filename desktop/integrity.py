@@ -49,10 +49,49 @@ def upgrade(db, actor: str | None = None) -> bool:
     return record_mac.upgrade(db, reseal, actor, audit.log)
 
 
+def _refuse_row(db, name: str):
+    keys.lock(db)
+    with db.atomic():
+        audit.log(db, name, "login.failed", detail={"reason": "user record MAC mismatch"})
+    return Refused(f"用户 {name} 的账户记录校验不符：角色、状态或密码在程序之外被修改过，已拒绝登录。"
+                   "请另一位管理员登录后运行 check 查看，并从备份恢复或重置该账户")
+
+
+def before_login(db, name: str, verified_hash: str) -> None:
+    """Called by accounts.authenticate after the password check, before the user's own key is
+    unlocked: a data key still on the handle (an honest user's session in the same program, e.g. a
+    change of user without closing) verifies the row of the user signing in — which matters for a
+    user who holds no key of their own (a viewer promoted with sqlite3)."""
+    if keys.unlocked(db) is None:
+        return
+    try:
+        record_mac.check_user(db, name, verified_hash)
+    except record_mac.UserRowRefused:
+        raise _refuse_row(db, name) from None
+
+
+def _role_in_log(db, name: str) -> str | None:
+    """The role the audit log says the user was created with (the program never changes a role)."""
+    row = db.conn.execute("select detail from audit_log where action = 'user.create' and record_id = ?"
+                          " order by seq limit 1", (name,)).fetchone()
+    try:
+        return json.loads(row[0]).get("role") if row else None
+    except (ValueError, AttributeError):
+        return None
+
+
 def after_login(db, name: str, verified_hash: str) -> None:
     """Called by accounts.authenticate once the password is checked and the key (if any) unlocked."""
     if keys.unlocked(db) is None:
-        return  # a viewer or auditor: nothing can be verified (docs/security.md, residual risk)
+        # A session without a key cannot verify a MAC (docs/security.md, residual risk). A keyless
+        # sign-in with a privileged role is held against the audit log: a viewer whose row was
+        # promoted with sqlite3 must also have rewritten the log's chain to pass (which the MACs
+        # then show to the next check).
+        row = db.conn.execute("select role from users where name = ?", (name,)).fetchone()
+        logged = _role_in_log(db, name)
+        if row and row[0] in ("admin", "mediator") and logged is not None and logged != row[0]:
+            raise _refuse_row(db, name)
+        return
     try:
         upgrade(db, name)
     except (sqlite3.OperationalError, Refused):
@@ -62,11 +101,7 @@ def after_login(db, name: str, verified_hash: str) -> None:
     try:
         record_mac.check_user(db, name, verified_hash)
     except record_mac.UserRowRefused:
-        keys.lock(db)
-        with db.atomic():
-            audit.log(db, name, "login.failed", detail={"reason": "user record MAC mismatch"})
-        raise Refused(f"用户 {name} 的账户记录校验不符：角色、状态或密码在程序之外被修改过，已拒绝登录。"
-                      "请另一位管理员登录后运行 check 查看，并从备份恢复或重置该账户") from None
+        raise _refuse_row(db, name) from None
 
 
 def _case_fields(rec: dict):

@@ -97,7 +97,26 @@ def test_a_viewer_made_admin_is_named_and_refused_at_sign_in(filled):
     _edit(path, ("update users set role = 'admin' where name = 'viewer1'", ()))
     problems, _ = _problems(path)
     assert any(p.startswith("用户 viewer1：校验码不符") for p in problems), problems
-    # with a data key on the handle (an honest administrator signed in), the row is not trusted
+    # the promoted viewer signs in: no key of their own, but the role disagrees with the audit log
+    db = dbm.open_database(path)
+    try:
+        with pytest.raises(Refused) as exc:
+            accounts.authenticate(db, "viewer1", "viewer12345")
+        assert "账户记录校验不符" in exc.value.message
+        # on a handle where an honest administrator's key is still unlocked, the row's MAC decides
+        accounts.authenticate(db, "admin", "admin12345")
+        with pytest.raises(Refused):
+            accounts.authenticate(db, "viewer1", "viewer12345")
+        assert keys.unlocked(db) is None  # the refused sign-in leaves no key behind
+        assert db.conn.execute("select count(*) from audit_log where action = 'login.failed'"
+                               " and detail like '%MAC mismatch%'").fetchone()[0] == 2
+    finally:
+        db.conn.close()
+
+
+def test_the_mac_check_of_a_user_row(filled):
+    path = filled[0]
+    _edit(path, ("update users set role = 'mediator' where name = 'viewer1'", ()))
     db = dbm.open_database(path)
     try:
         accounts.authenticate(db, "admin", "admin12345")
