@@ -7,7 +7,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout, QWidget,
 )
 
-from desktop import roster
+from desktop import keys, roster
 from desktop.codes import EDUCATION, EMPLOYMENT, POLITICAL_STATUS, ROSTER_ROLES, SEXES
 from desktop.ui import ops as opsmod
 from desktop.ui.widgets import ErrorLabel, date_edit, fill_table, iso_date, readonly_table, row_data, section
@@ -175,7 +175,12 @@ class RosterPage(QWidget):
         ms = roster.list_mediators(self.session.db, active=self.active.currentData(), masked=True,
                                    search=self.search.text().strip())
         self.mediators = ms
-        fill_table(self.table, [[m["name"], SEXES.get(m.get("sex"), ""), ROSTER_ROLES.get(m.get("role"), ""),
+        # sex is sealed beside an ID number and masked in the list (issue 15); a user holding the data
+        # key still sees it in this column (phones and ID numbers stay masked on screen)
+        sexes = {} if keys.unlocked(self.session.db) is None else {
+            m["id"]: m.get("sex") for m in roster.list_mediators(self.session.db, active=self.active.currentData(),
+                                                                 search=self.search.text().strip())}
+        fill_table(self.table, [[m["name"], SEXES.get(sexes.get(m["id"], m.get("sex")), ""), ROSTER_ROLES.get(m.get("role"), ""),
                                  EMPLOYMENT.get(m.get("employment"), ""), m.get("phone", ""),
                                  "在任" if m["active"] else "已停用", m["open_cases"], m.get("certificate_no", ""),
                                  f"{m.get('term_start', '')}—{m.get('term_end', '')}", len(m.get("training") or [])]

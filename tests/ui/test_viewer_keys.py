@@ -46,6 +46,7 @@ def test_viewer_browses_masked_and_gets_no_documents(qtbot, session, qsettings):
         roster_page.refresh()
         phones = [roster_page.table.item(r, 4).text() for r in range(roster_page.table.rowCount())]
         assert phones and all(p == "" or "****" in p for p in phones)
+        assert {roster_page.table.item(r, 1).text() for r in range(roster_page.table.rowCount())} == {""}
         main.idle.stop()
     finally:
         viewer.ops.close()
@@ -67,3 +68,15 @@ def test_mediator_exchange_page_says_an_administrator_exports(qtbot, session, qs
     qtbot.addWidget(admin_page)
     admin_page.show()
     assert not admin_page.export_note.isVisible()
+
+
+def test_roster_page_shows_sex_to_a_user_holding_the_key(qtbot, session, qsettings):
+    from desktop import roster
+    from desktop.ui.roster_page import RosterPage
+
+    with_id = [m for m in roster.list_mediators(session.db) if m.get("id_number") and m.get("sex")]
+    assert with_id and roster.list_mediators(session.db, masked=True)[0]["sex"] in ("*", "")
+    page = RosterPage(session)
+    qtbot.addWidget(page)
+    shown = {page.table.item(r, 1).text() for r in range(page.table.rowCount())}
+    assert shown & {"男", "女"}
