@@ -257,7 +257,7 @@ def m0009_record_macs(db):
     """Every stored record carries an HMAC under a key derived from the data key (issue 15 item 2,
     desktop/security/mac.py). Rows get NULL here: the first sign-in with the data key writes them all
     (and re-seals the sensitive fields bound to their record), in one transaction."""
-    for table in ("cases", "mediators", "org", "calendar_overrides", "users", "settings"):
+    for table in ("cases", "case_events", "mediators", "org", "calendar_overrides", "users", "settings"):
         db.conn.execute(f"ALTER TABLE {table} ADD COLUMN mac TEXT")
 
 

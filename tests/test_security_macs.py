@@ -179,11 +179,13 @@ def test_a_ciphertext_moved_between_fields_fails_to_decrypt(filled):
     assert any(p.startswith(f"案件 {no_a}：敏感信息无法解密") and "phone" in p for p in problems), problems
 
 
-def test_an_edited_setting_and_a_mediator_are_named(filled):
-    path = filled[0]
+def test_an_edited_setting_a_mediator_and_a_history_event_are_named(filled):
+    path, no_a, _no_b, id_a, _ = filled
     _edit(path, ("update settings set value = '240' where key = 'idle_lock_minutes'", ()),
-          ("update mediators set active = 0 where name = '赵调解'", ()))
+          ("update mediators set active = 0 where name = '赵调解'", ()),
+          ("update case_events set actor = 'someone' where case_id = ?", (id_a,)))
     problems, _ = _problems(path)
+    assert any(p.startswith(f"案件 {no_a} 的经过记录") and "校验码不符" in p for p in problems), problems
     assert any(p.startswith("设置 idle_lock_minutes：校验码不符") for p in problems), problems
     assert any(p.startswith("调解员 赵调解：校验码不符") for p in problems), problems
 

@@ -206,11 +206,13 @@ def _derived(db, rowid: int, rec: dict, *, fresh: bool) -> None:
 def _event(db, station: str, case_id: str, actor: str, action: str, *, at: str | None = None,
            reason: str | None = None, detail: dict | None = None) -> None:
     ev = new_record(station)
+    at = at or ev["created_at"]
+    detail_text = json.dumps(detail or {}, ensure_ascii=False)
     db.conn.execute(
         "insert into case_events (id, station, created_at, updated_at, rev, deleted, case_id, at, actor, action,"
-        " reason, detail) values (?,?,?,?,1,0,?,?,?,?,?,?)",
-        (ev["id"], station, ev["created_at"], ev["updated_at"], case_id, at or ev["created_at"], actor, action,
-         reason, json.dumps(detail or {}, ensure_ascii=False)),
+        " reason, detail, mac) values (?,?,?,?,1,0,?,?,?,?,?,?,?)",
+        (ev["id"], station, ev["created_at"], ev["updated_at"], case_id, at, actor, action, reason, detail_text,
+         record_mac.for_row(db, "event", ev["id"], (station, 0, case_id, at, actor, action, reason, detail_text))),
     )
 
 

@@ -25,6 +25,8 @@ import json
 # kind -> (table, id column, covered columns, label for messages)
 COVER = {
     "case": ("cases", "id", ("station", "case_no", "deleted", "archived", "doc")),
+    # a case's history (a forged "close" in it would show in the case's history and documents)
+    "event": ("case_events", "id", ("station", "deleted", "case_id", "at", "actor", "action", "reason", "detail")),
     "mediator": ("mediators", "id", ("station", "deleted", "name", "active", "doc")),
     "org": ("org", "id", ("station", "deleted", "profile")),
     "holiday": ("calendar_overrides", "id", ("station", "deleted", "date", "is_workday", "note")),
@@ -54,7 +56,7 @@ REQUIRED_SETTINGS = ("station_id", "role", RECORD_MAC_SINCE)
 CREATED_BY = {"case.create": "case", "case.import": "case", "mediator.create": "mediator",
               "user.create": "user"}
 
-KIND_CN = {"case": "案件", "mediator": "调解员", "org": "组织信息", "holiday": "节假日调整", "user": "用户",
+KIND_CN = {"case": "案件", "event": "案件经过", "mediator": "调解员", "org": "组织信息", "holiday": "节假日调整", "user": "用户",
            "setting": "设置"}
 
 
@@ -100,9 +102,13 @@ def seal_where(db, kind: str, where: str, params: tuple = ()) -> int:
     return len(rows)
 
 
-def _label(kind: str, rid, row_values: dict) -> str:
+def _label(kind: str, rid, row_values: dict, db=None) -> str:
     if kind == "case":
         return f"案件 {row_values.get('case_no') or rid}"
+    if kind == "event":
+        row = db.conn.execute("select case_no from cases where id = ?", (row_values.get("case_id"),)).fetchone() \
+            if db is not None else None
+        return f"案件 {row[0] if row else row_values.get('case_id')} 的经过记录（{row_values.get('action')}，{row_values.get('at')}）"
     if kind == "mediator":
         return f"调解员 {row_values.get('name') or rid}"
     if kind == "user":
@@ -156,11 +162,11 @@ def verify(db, *, limit: int = 200) -> tuple[list[str], list[str]]:
             rid, stored, values = r[0], r[1], r[2:]
             if stored is None:
                 if len(unverified) < limit:
-                    unverified.append(f"{_label(kind, rid, dict(zip(cols, values)))}：未能校验（写入时没有数据密钥，缺少校验码）")
+                    unverified.append(f"{_label(kind, rid, dict(zip(cols, values)), db)}：未能校验（写入时没有数据密钥，缺少校验码）")
                 continue
             if not hmac.compare_digest(stored, compute(k, kind, rid, values)):
                 if len(tampered) < limit:
-                    tampered.append(f"{_label(kind, rid, dict(zip(cols, values)))}：校验码不符（记录在程序之外被修改）")
+                    tampered.append(f"{_label(kind, rid, dict(zip(cols, values)), db)}：校验码不符（记录在程序之外被修改）")
     for name in REQUIRED_SETTINGS:  # present in every file: deleting one is an edit too
         if db.conn.execute("select 1 from settings where key = ?", (name,)).fetchone() is None:
             tampered.append(f"设置 {name}：缺失（被删除）")

@@ -60,7 +60,7 @@ CASE_COLS = BASE_COLS + ("case_no", "year", "seq", "doc", "back_entered", "archi
 SIMPLE_COLS = {
     "org": BASE_COLS + ("profile", "mac"),
     "mediators": BASE_COLS + ("name", "active", "doc", "mac"),
-    "case_events": BASE_COLS + ("case_id", "at", "actor", "action", "reason", "detail"),
+    "case_events": BASE_COLS + ("case_id", "at", "actor", "action", "reason", "detail", "mac"),
     # stored at the hub in sync_calendar_overrides, which has no dirty flag (never re-sent from there)
     "calendar_overrides": BASE_COLS[:5] + ("date", "is_workday", "note"),
 }
@@ -227,7 +227,10 @@ def prepare(items: list[tuple[int, bytes]], ctx: Context, handle=None) -> Prepar
             if len(line) > MAX_DETAIL_BYTES and len(detail_text.encode("utf-8")) > MAX_DETAIL_BYTES:
                 raise RecordProblem(n, f"第{n}条记录（案件经过）字段无效")
             out.simple[t].append((*head, (*base, r["case_id"], r["at"], r["actor"], r["action"],
-                                          r["reason"], detail_text)))
+                                          r["reason"], detail_text, record_mac.for_row(
+                                              handle, "event", r["id"], (r["station"], r["deleted"], r["case_id"],
+                                                                         r["at"], r["actor"], r["action"], r["reason"],
+                                                                         detail_text)))))
         elif t == "mediators":
             if not (isinstance(r["name"], str) and _flag(r["active"]) and isinstance(r["doc"], dict)):
                 raise RecordProblem(n, f"第{n}条记录（调解员）字段无效")
