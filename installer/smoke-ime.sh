@@ -13,6 +13,8 @@
 set -euo pipefail
 CH="$1"; DISP="$2"; S="$3"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+. "$ROOT/installer/common.sh"
+need_tools xdotool:xdotool xclip:xclip import:imagemagick
 SHOT="$ROOT/docs/install/linux-fcitx5.png"
 say() { printf '[ime] %s\n' "$*"; }
 X() { DISPLAY="$DISP" "$@"; }
@@ -80,13 +82,21 @@ for _ in $(seq 100); do
 done
 [ -n "$form" ] || { say "the registration form did not open"; exit 1; }
 sleep 1
-X xdotool windowfocus --sync "$form" || true
-# 单位名称 (the employer's name): the form opens at the same place on the 1366x768 screen
-X xdotool mousemove 534 483 click 1
-sleep 0.5
-"${U[@]}" fcitx5-remote -o || true   # switch the focused field's input method on (pinyin)
-sleep 0.5
-say "fcitx5 state after -o: $("${U[@]}" fcitx5-remote 2>/dev/null || echo '?') (2 = active), current: $("${U[@]}" fcitx5-remote -n 2>/dev/null || echo '?')"
+# Without a window manager the X focus is set by hand, and on a first start of fcitx5 it has been seen
+# not to reach Qt (no input context focused: fcitx5-remote says 0). Focus and click again until the
+# field's input context is focused in fcitx5 and pinyin is on — at most five times, each try said.
+for try in 1 2 3 4 5; do
+    X xdotool windowfocus --sync "$form" || true
+    # 单位名称 (the employer's name): the form opens at the same place on the 1366x768 screen
+    X xdotool mousemove 534 483 click 1
+    sleep 0.5
+    "${U[@]}" fcitx5-remote -o || true   # switch the focused field's input method on (pinyin)
+    sleep 0.5
+    state="$("${U[@]}" fcitx5-remote 2>/dev/null || echo '?')"
+    say "try $try: fcitx5 state after -o: $state (2 = active), current: $("${U[@]}" fcitx5-remote -n 2>/dev/null || echo '?')"
+    [ "$state" = 2 ] && break
+    sleep 2
+done
 X xdotool type --delay 120 nihao
 sleep 0.5
 X xdotool key space

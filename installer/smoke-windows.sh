@@ -109,7 +109,7 @@ for i in 1 2 3; do
     fi
     fw+=("$ms")
     # the same program from source on the host, on the same screen, in the same minute
-    src+=("$(first_window "$ROOT/build/smoke-wine-src.out" env DISPLAY="$DISP" MEDIATION_DESK_HOME="$ROOT/build/smoke-home" \
+    src+=("$(first_window "$ROOT/build/smoke-wine-src.out" timeout 180 env DISPLAY="$DISP" MEDIATION_DESK_HOME="$ROOT/build/smoke-home" \
         MEDIATION_DESK_USER=admin MEDIATION_DESK_PASSWORD=admin12345 MEDIATION_DESK_BENCH_QUIT=1 QT_QPA_PLATFORM=xcb \
         "$ROOT/.venv/bin/python" -m desktop --db "$ROOT/build/smoke-wine-source.sqlite" || echo '?')")
 done
