@@ -462,6 +462,10 @@ def main(db_path: str | None = None) -> int:
         _quit_on_first_paint(app, win, signed_in)
     win.show()
     code = app.exec()
-    session.ops.close()
+    # threads that read end before the interpreter does (a check still running at 1M cases is interrupted)
+    check = getattr(win, "integrity_check", None)
+    if check is not None:
+        check.stop()
     session.reader.close()
+    session.ops.close()
     return code

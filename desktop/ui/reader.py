@@ -58,6 +58,7 @@ class Reader(QObject):
         self._go.set()
         self._lock = threading.Lock()  # the queue's last item and the thread's end are decided together
         self._thread: threading.Thread | None = None
+        self._db = None  # the thread's connection while it has one (close() interrupts its read)
         self._done.connect(self._on_done, Qt.QueuedConnection)
         self._failed.connect(self._on_failed, Qt.QueuedConnection)
         _readers.add(self)
@@ -114,7 +115,7 @@ class Reader(QObject):
                     continue
                 try:
                     if db is None:
-                        db = self._connect()
+                        db = self._db = self._connect()
                     if self.source is not None:
                         self._mirror_key(db)
                     result = fn(db)
@@ -123,6 +124,7 @@ class Reader(QObject):
                 else:
                     self._done.emit(rid, result)
         finally:
+            self._db = None
             if db is not None:
                 db.conn.close()
 
@@ -171,6 +173,12 @@ class Reader(QObject):
         self._go.set()
         self._pending.clear()
         self._latest.clear()  # queued requests are skipped as stale
+        db = self._db
+        if db is not None:
+            try:
+                db.conn.interrupt()  # a long count on a big hub need not finish: nobody will see it
+            except Exception:  # noqa: BLE001 - closed meanwhile
+                pass
         thread = self._thread
         if thread is not None:
             thread.join(10)

@@ -21,6 +21,8 @@ class IntegrityCheck(QObject):
         super().__init__(parent)
         self.path = str(path)
         self.result: list[str] | None = None
+        self._conn = None
+        self._stopped = False
         self.finished.connect(self._keep, Qt.QueuedConnection)
         self._thread = threading.Thread(target=self._run, name="quick-check", daemon=True)
 
@@ -30,15 +32,30 @@ class IntegrityCheck(QObject):
 
     def _run(self) -> None:
         try:
-            conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+            conn = self._conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
             try:
                 rows = [r[0] for r in conn.execute("PRAGMA quick_check").fetchall()]
             finally:
+                self._conn = None
                 conn.close()
             bad = [] if rows == ["ok"] else rows[:3]
         except sqlite3.DatabaseError as exc:
             bad = [str(exc)]
-        self.finished.emit(bad)
+        if not self._stopped:  # the program is closing: nothing to report, nobody to tell
+            self.finished.emit(bad)
+
+    def stop(self, timeout_s: float = 5) -> None:
+        """The program closes: interrupt a check still running (minutes on a big hub) and let its
+        thread end before the interpreter does."""
+        self._stopped = True
+        conn = self._conn
+        if conn is not None:
+            try:
+                conn.interrupt()
+            except sqlite3.Error:
+                pass
+        if self._thread.is_alive():
+            self._thread.join(timeout_s)
 
     def _keep(self, bad: list) -> None:
         self.result = bad
