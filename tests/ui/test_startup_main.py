@@ -192,3 +192,17 @@ def test_a_half_written_daily_copy_from_a_closed_run_is_swept(tmp_path):
         os.utime(f, (an_hour_ago, an_hour_ago))
     assert sweep_partial_copies(db) == [old]
     assert not old.exists() and fresh.exists() and other.exists() and kept.exists()
+
+
+def test_a_check_stopped_as_the_program_closes_reports_nothing(qtbot, session):
+    from desktop.ui.startup_check import IntegrityCheck
+
+    check = IntegrityCheck(session.path)
+    check.stop()  # the program closed before the check's thread got going
+    check.start()
+    check._thread.join(20)
+    qtbot.wait(50)
+    assert not check._thread.is_alive() and check.result is None
+    running = IntegrityCheck(session.path).start()
+    running.stop()  # interrupted, or already done: either way the thread has ended
+    assert not running._thread.is_alive()
