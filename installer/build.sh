@@ -58,7 +58,10 @@ MAINTAINER="${MAINTAINER:-MediationDesk maintainers <mediation-desk@localhost>}"
 # (installer/smoke-deb.sh repeats that check on every run).
 DEB_DEPENDS="libc6 (>= 2.36), libdrm2, libegl1, libgl1, libglvnd0, libglx0, libwayland-client0, libxcb1, \
 libx11-xcb1, libxcb-icccm4, libxcb-keysyms1, libxcb-cursor0, libxcb-shape0, libxkbcommon0, libxkbcommon-x11-0, \
-libfontconfig1, fontconfig-config, libfreetype6, libdbus-1-3, libglib2.0-0"
+libfontconfig1, fontconfig-config, libfreetype6, libdbus-1-3, libglib2.0-0, libsm6, libice6, libwayland-cursor0, \
+libwayland-egl1"
+# (libsm6/libice6: the arm64 bundle's PySide6 6.8 links its xcb plugin to them — without them Qt could
+# not load xcb and the window went nowhere; the two Wayland libraries are what its Wayland plugin lacked)
 
 venv_for() {  # venv_for TAG -> prints the venv's python; made once, brought up to pyproject.toml every build
     local venv="build/venv-$1"

@@ -99,7 +99,16 @@ PYW="$WINST\\Python\\pythonw.exe"
 PYC="$WINST\\Python\\python.exe"
 WINDOW_OK=1
 fw=() src=()
+# the yardstick's copy of the station: with its -wal (the newest changes), and no -wal of an earlier run
+# beside it (SQLite would replay that onto the new copy)
+rm -f "$ROOT/build/smoke-wine-source.sqlite" "$ROOT/build/smoke-wine-source.sqlite"-wal "$ROOT/build/smoke-wine-source.sqlite"-shm
 cp "$S_HOST" "$ROOT/build/smoke-wine-source.sqlite"
+[ ! -f "$S_HOST-wal" ] || cp "$S_HOST-wal" "$ROOT/build/smoke-wine-source.sqlite"-wal
+# The yardstick: the same program from source on the host — the source the installer was built from
+# (build/src-windows, HEAD at the build) if there, else the working tree
+YARD="$ROOT/build/src-windows"
+[ -d "$YARD/desktop" ] || YARD="$ROOT"
+log "source run from ${YARD#$ROOT/}"
 for i in 1 2 3; do
     if ! ms="$(first_window "$ROOT/build/smoke-wine-fw.out" wine_as env MEDIATION_DESK_USER=admin \
             MEDIATION_DESK_PASSWORD=admin12345 MEDIATION_DESK_BENCH_QUIT=1 wine "$PYC" -m desktop --db "$S")"; then
@@ -109,7 +118,7 @@ for i in 1 2 3; do
     fi
     fw+=("$ms")
     # the same program from source on the host, on the same screen, in the same minute
-    src+=("$(first_window "$ROOT/build/smoke-wine-src.out" timeout 180 env DISPLAY="$DISP" MEDIATION_DESK_HOME="$ROOT/build/smoke-home" \
+    src+=("$(first_window "$ROOT/build/smoke-wine-src.out" timeout 180 env -C "$YARD" DISPLAY="$DISP" MEDIATION_DESK_HOME="$ROOT/build/smoke-home" \
         MEDIATION_DESK_USER=admin MEDIATION_DESK_PASSWORD=admin12345 MEDIATION_DESK_BENCH_QUIT=1 QT_QPA_PLATFORM=xcb \
         "$ROOT/.venv/bin/python" -m desktop --db "$ROOT/build/smoke-wine-source.sqlite" || echo '?')")
 done
