@@ -37,7 +37,8 @@ def make_station(path: Path) -> None:
 
 
 def child(path: str, seed: int) -> None:
-    from desktop import cases, db as dbm, demo, keys, lock
+    from desktop import cases, db as dbm, demo, lock
+    from desktop.security import keys
     from desktop.clock import today
 
     lock.acquire(path)
@@ -70,7 +71,8 @@ def child(path: str, seed: int) -> None:
 
 def check(path: Path, acknowledged: list[str], *, since_rowid: int = 0) -> list[str]:
     """Problems found (empty: all good). Rows up to since_rowid were checked in earlier rounds."""
-    from desktop import audit, cases, db as dbm, keys, lock
+    from desktop import cases, db as dbm, lock
+    from desktop.security import audit, keys
 
     problems = []
     lk = lock.acquire(path, shared_in_process=False)

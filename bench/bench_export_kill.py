@@ -29,7 +29,8 @@ if str(ROOT) not in sys.path:
 _CHILD = r"""
 import sys
 sys.path.insert(0, sys.argv[1])
-from desktop import db as dbm, keys
+from desktop import db as dbm
+from desktop.security import keys
 from desktop.sync import export
 d = dbm.open_database(sys.argv[2], check=False)
 actor = keys.login(d, "demo", "demo")
@@ -49,7 +50,8 @@ while True:
 
 
 def setup(folder: Path) -> tuple[Path, Path]:
-    from desktop import accounts, db as dbm, demo
+    from desktop import db as dbm, demo
+    from desktop.security import accounts
     from desktop.sync import export, hub, keys
 
     station = folder / "station.sqlite"
@@ -71,7 +73,8 @@ def setup(folder: Path) -> tuple[Path, Path]:
 
 def check(station: Path, stick: Path) -> list[str]:
     """Problems after a kill (empty: all good), then the next export's clean-up is checked too."""
-    from desktop import db as dbm, keys
+    from desktop import db as dbm
+    from desktop.security import keys
     from desktop.sync import export
 
     problems = []

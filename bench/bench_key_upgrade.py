@@ -24,7 +24,8 @@ OLD_COMMIT = "c3953e1"
 MAKE_OLD = """
 import datetime as _dt, sys
 sys.path.insert(0, ".")
-from desktop import accounts, clock, db as dbm, demo
+from desktop import clock, db as dbm, demo
+from desktop.security import accounts
 from desktop.sync import keys as sync_keys
 clock.set_today(_dt.date(2026, 11, 30))
 db = dbm.open_database(sys.argv[1], create=True)
@@ -43,7 +44,8 @@ def main() -> None:
     ap.add_argument("--cases", type=int, default=2000)
     args = ap.parse_args()
     sys.path.insert(0, str(ROOT))
-    from desktop import caselist, clock, db as dbm, keys
+    from desktop import caselist, clock, db as dbm
+    from desktop.security import keys
 
     with tempfile.TemporaryDirectory() as tmp:
         old = Path(tmp) / "old"

@@ -19,7 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from desktop import accounts, cases, db as dbm, demo, org, roster  # noqa: E402
+from desktop import cases, db as dbm, demo, org, roster  # noqa: E402
+from desktop.security import accounts
 from desktop.cases import storage  # noqa: E402
 from desktop.security import mac as record_mac  # noqa: E402
 

@@ -17,7 +17,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from desktop import accounts, audit, db as dbm, org  # noqa: E402
+from desktop import db as dbm, org  # noqa: E402
+from desktop.security import accounts, audit
 from desktop.errors import Refused  # noqa: E402
 
 
@@ -50,7 +51,8 @@ def timing(db, rounds: int = 10) -> dict:
 _CHILD = r"""
 import resource, sys
 sys.path.insert(0, sys.argv[1])
-from desktop import accounts, db as dbm
+from desktop import db as dbm
+from desktop.security import accounts
 from desktop.sync import hub
 h = dbm.open_database(sys.argv[2], check=False)
 u = accounts.authenticate(h, "hadmin", "hubpass123")

@@ -91,7 +91,8 @@ def main() -> None:
     os.environ["MEDIATION_DESK_HOME"] = str(tmp / "home")
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    from desktop import accounts, audit, cases, db as dbm, demo
+    from desktop import cases, db as dbm, demo
+    from desktop.security import accounts, audit
     from desktop.clock import now, today as today_
     from desktop.sync import bundle, export, hub, intake, keys
 

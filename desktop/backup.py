@@ -260,7 +260,7 @@ def verify_backup(path, codec=None) -> list[str]:
     every record MAC, records the log says were created but are gone, every sensitive field bound
     to its record. A backup under another key (another station's) can only have its plain chain
     verified: its MACs need that station's key (docs/security.md)."""
-    from desktop import audit, integrity
+    from desktop.security import audit, integrity
 
     conn = sqlite3.connect(f"file:{Path(path)}?mode=ro", uri=True)
     try:
@@ -283,7 +283,8 @@ def restore(db, db_path, backup_path, actor, *, other_station: bool = False) -> 
     is verified first; a backup from before the last exported bundle keeps the record of exported
     bundles, so numbering goes on, and the next export is a full bundle the hub accepts in order.
     """
-    from desktop import accounts, audit, db as dbm, org
+    from desktop import dbtools, org
+    from desktop.security import accounts, audit
 
     accounts.require(actor, "admin")
     info = describe(backup_path)
@@ -295,7 +296,7 @@ def restore(db, db_path, backup_path, actor, *, other_station: bool = False) -> 
         raise Refused(f"该备份属于另一个站点（{info['station']}，{info['org'] or '未知组织'}），恢复后本数据库将成为"
                       "那个站点（站点标识、用户、签名密钥都随之替换）。如确需如此，请加 --other-station 重新运行"
                       "（未做任何更改）")
-    from desktop import keys
+    from desktop.security import keys
 
     problems = verify_backup(backup_path, keys.unlocked(db))
     if problems:
@@ -318,7 +319,7 @@ def restore(db, db_path, backup_path, actor, *, other_station: bool = False) -> 
     mode = db.conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
     if mode.lower() != "wal":
         raise Refused("恢复后无法启用预写日志（WAL）模式")
-    bad = dbm.quick_check(db.conn)
+    bad = dbtools.quick_check(db.conn)
     if bad:
         raise Refused(f"恢复后的数据库校验失败：{bad[0]}；原数据的备份在 {saved}")
     codec = getattr(db, "md_codec", None)

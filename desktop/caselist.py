@@ -11,7 +11,8 @@ from __future__ import annotations
 import datetime as _dt
 from dataclasses import dataclass, field
 
-from desktop import money, search, sensitive
+from desktop import money, search
+from desktop.security import sensitive
 from desktop.codes import DISPUTE_TYPES, STATUSES
 from desktop.errors import InputError
 from desktop.clock import today as _today

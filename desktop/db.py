@@ -13,6 +13,7 @@ import sqlite_utils
 
 from desktop.errors import Refused
 from desktop.migrations import MIGRATION_NAMES, migrations
+from desktop.dbtools import immediate, quick_check  # noqa: F401  (db.immediate, db.quick_check)
 
 # Readers and writers wait this long for another connection's write (a long hub import, a burst
 # of logins) before the command says, in words, that the database is busy.
@@ -183,11 +184,6 @@ def access_problem(path: str | os.PathLike) -> str | None:
     return None
 
 
-def quick_check(conn: sqlite3.Connection) -> list[str]:
-    rows = [r[0] for r in conn.execute("PRAGMA quick_check").fetchall()]
-    return [] if rows == ["ok"] else rows
-
-
 def open_database(path: str | os.PathLike, *, create: bool = False, readonly: bool = False,
                   migrate: bool = True, check: bool = True) -> sqlite_utils.Database:
     """Open (or with create=True, make) a database and bring its schema up to date.
@@ -270,24 +266,3 @@ def is_database(path: str | os.PathLike) -> bool:
         return False
 
 
-@contextlib.contextmanager
-def immediate(db):
-    """A write transaction that takes the write lock at BEGIN (BEGIN IMMEDIATE).
-
-    A deferred transaction that reads first and writes later cannot wait for another writer (its
-    snapshot is stale, SQLite answers "database is locked" at once); an immediate one waits up to
-    the busy timeout, so a read-modify-write (the login failure count) is serialised. Nested use
-    becomes a savepoint of the surrounding transaction.
-    """
-    if db.conn.in_transaction:
-        with db.atomic():
-            yield db
-        return
-    db.conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield db
-    except BaseException:
-        db.conn.rollback()
-        raise
-    else:
-        db.conn.commit()

@@ -7,14 +7,9 @@ from __future__ import annotations
 
 from sqlite_utils.migrations import Migrations
 
+from desktop.dbtools import run_script  # noqa: F401  (migrations.run_script, for older imports)
+
 migrations = Migrations("mediation_desk")
-
-def run_script(db, script: str) -> None:
-    """Statement by statement: executescript() would COMMIT the migration's transaction."""
-    for stmt in script.split(";\n"):
-        if stmt.strip():
-            db.conn.execute(stmt)
-
 
 SYNC_COLUMNS = """
     id TEXT PRIMARY KEY,

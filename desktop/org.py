@@ -7,12 +7,14 @@ import os
 import re
 import string
 
-from desktop import audit, validate
+from desktop import validate
+from desktop.security import audit
 from desktop.codes import ORG_KINDS
 from desktop.errors import InputError
 from desktop.clock import now
 from desktop.records import new_record
 from desktop.security import mac as record_mac
+from desktop.security.settings import get_setting, is_demo, set_setting  # noqa: F401  (org.get_setting etc.)
 from desktop.security.text import hidden_in, hidden_problem
 
 DEFAULT_CASE_NO_TEMPLATE = "〔{year}〕{abbr}劳调字第{seq:04d}号"
@@ -37,31 +39,11 @@ PROFILE_KEYS = {
 }
 
 
-def get_setting(db, key: str, default=None):
-    row = db.conn.execute("select value from settings where key = ?", (key,)).fetchone()
-    return json.loads(row[0]) if row else default
-
-
-def set_setting(db, key: str, value) -> None:
-    text = json.dumps(value, ensure_ascii=False)
-    if key in record_mac.PROTECTED_SETTINGS:  # the settings that matter carry a MAC (issue 15 item 2)
-        db.conn.execute("insert into settings (key, value, mac) values (?, ?, ?) on conflict(key) do update"
-                        " set value = excluded.value, mac = excluded.mac",
-                        (key, text, record_mac.setting_mac(db, key, text)))
-        return
-    db.conn.execute("insert into settings (key, value) values (?, ?) on conflict(key) do update set value = excluded.value",
-                    (key, text))
-
-
 def station_id(db) -> str:
     sid = get_setting(db, "station_id")
     if not sid:
         raise InputError("数据库尚未初始化（缺少站点标识），请先运行 init")
     return sid
-
-
-def is_demo(db) -> bool:
-    return bool(get_setting(db, "demo", False))
 
 
 def check_template(template: str) -> None:
@@ -170,7 +152,7 @@ def get_profile(db) -> dict:
 
 
 def update_profile(db, changes: dict, actor) -> dict:
-    from desktop.accounts import require
+    from desktop.security.accounts import require
 
     require(actor, "admin")
     current = {k: v for k, v in get_profile(db).items() if k in PROFILE_KEYS}
@@ -221,7 +203,7 @@ def note_used_case_no(db, case_no: str, year: int, profile: dict) -> int | None:
 # --- calendar overrides (the administrator types in next year's State Council schedule) ---
 
 def set_calendar_override(db, date_text: str, is_workday: bool, note: str, actor) -> None:
-    from desktop.accounts import require
+    from desktop.security.accounts import require
 
     require(actor, "admin")
     validate.check_date(date_text)
@@ -242,7 +224,7 @@ def set_calendar_override(db, date_text: str, is_workday: bool, note: str, actor
 
 
 def remove_calendar_override(db, date_text: str, actor) -> None:
-    from desktop.accounts import require
+    from desktop.security.accounts import require
 
     require(actor, "admin")
     with db.atomic():

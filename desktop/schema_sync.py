@@ -9,7 +9,7 @@ sync_calendar_overrides (stations' holiday overrides: the hub's own calendar_ove
 has UNIQUE(date), which two stations may both use).
 """
 
-from desktop.migrations import run_script
+from desktop.dbtools import run_script
 
 
 def apply(db) -> None:

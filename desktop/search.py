@@ -48,7 +48,7 @@ def match_rowids(db, query: str, limit: int = 200) -> list[int] | None:
         ids = [r[0] for r in c.execute("select rowid from cases where case_no = ? and deleted = 0", (q,))] + ids
     if len(q) in (15, 18):
         try:
-            from desktop import sensitive
+            from desktop.security import sensitive
             key = sensitive.blind_index(db, "id_number", validate.check_id_number(q, on=None).normalized)
             ids = [r[0] for r in c.execute("select case_rowid from case_workers where id_key = ?", (key,))] + ids
         except validate.FieldError:

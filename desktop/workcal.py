@@ -229,6 +229,16 @@ def year_status(cal: WorkCalendar, year: int) -> str:
     return "notice" if cal.notice_covers(year) else "law"
 
 
+# Called with (db, since=date) after a notice changes the calendar: desktop.cases.deadlines registers its
+# recompute_deadlines (the case code depends on this module, so this module must not import it).
+_calendar_hooks: list = []
+
+
+def on_calendar_change(hook) -> None:
+    if hook not in _calendar_hooks:
+        _calendar_hooks.append(hook)
+
+
 def enter_notice(db, notice: holidays.Notice, actor, *, allow_unbalanced: bool = False) -> dict:
     """Enter a whole State Council notice as the year's overrides, then recompute every stored deadline.
 
@@ -237,8 +247,9 @@ def enter_notice(db, notice: holidays.Notice, actor, *, allow_unbalanced: bool =
     so entering a corrected notice again leaves exactly the new one. One transaction; audited.
     Returns {"year", "rest", "work", "removed", "recomputed"}.
     """
-    from desktop import audit, org
-    from desktop.accounts import require
+    from desktop import org
+    from desktop.security import audit
+    from desktop.security.accounts import require
     from desktop.errors import InputError
 
     require(actor, "admin")
@@ -261,8 +272,9 @@ def enter_notice(db, notice: holidays.Notice, actor, *, allow_unbalanced: bool =
         audit.log(db, actor.name, "calendar.notice", target="calendar_overrides", record_id=str(notice.year),
                   detail={"rest": len(notice.rest), "work": len(notice.work), "removed": removed,
                           "unbalanced_allowed": bool(allow_unbalanced)})
-        from desktop import cases
-
-        recomputed = cases.recompute_deadlines(db, since=datetime.date(notice.year - 1, 12, 1))
+        if not _calendar_hooks:
+            raise RuntimeError("no deadline recomputation registered: import desktop.cases first")
+        since = datetime.date(notice.year - 1, 12, 1)
+        recomputed = sum(hook(db, since=since) for hook in _calendar_hooks)
     return {"year": notice.year, "rest": len(notice.rest), "work": len(notice.work), "removed": removed,
             "recomputed": recomputed}

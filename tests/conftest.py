@@ -10,6 +10,11 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+# As the program's entry points do: the record owners register with desktop.security before any sign-in.
+import desktop.cases  # noqa: E402,F401
+import desktop.roster  # noqa: E402,F401
+import desktop.sync.keys  # noqa: E402,F401
+
 
 def pytest_collection_modifyitems(config, items):
     # Tests that use a QApplication are marked `gui` so the core suite can run alone (-m "not gui").
@@ -66,7 +71,8 @@ def _clock_put_back(request):
 @pytest.fixture
 def station(tmp_path, monkeypatch):
     """A fresh station database with an administrator; returns (db, admin user, path)."""
-    from desktop import accounts, db as dbm, org
+    from desktop import db as dbm, org
+    from desktop.security import accounts
 
     monkeypatch.setenv("MEDIATION_DESK_HOME", str(tmp_path / "home"))
     path = tmp_path / "station.sqlite"

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from desktop import accounts, cases, clock, db as dbm
+from desktop import cases, clock, db as dbm
+from desktop.security import accounts
 from desktop.sync import export, hub, keys
 
 from tests.records import registered

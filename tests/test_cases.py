@@ -6,7 +6,8 @@ import datetime as dt
 
 import pytest
 
-from desktop import audit, cases, org
+from desktop import cases, org
+from desktop.security import audit
 from desktop.errors import InputError
 from desktop.workcal import WorkCalendar
 from tests import records
@@ -203,7 +204,7 @@ def test_same_worker_and_employer_open_case_is_found(station):
 
 
 def test_viewer_cannot_write(station):
-    from desktop import accounts
+    from desktop.security import accounts
     from desktop.errors import PermissionDenied
 
     db, admin, _ = station

@@ -186,7 +186,8 @@ def test_demo_check_and_search(tmp_path):
 def test_viewer_cannot_write_through_the_command_line(station_file):
     db, pw, tmp = station_file
     sys.path.insert(0, str(ROOT))
-    from desktop import accounts, db as dbm
+    from desktop import db as dbm
+    from desktop.security import accounts
 
     d = dbm.open_database(db)
     accounts.authenticate(d, "admin", "secret123")  # unlocks the data key, so the viewer gets a copy

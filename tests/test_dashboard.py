@@ -8,7 +8,8 @@ import pytest
 
 import chinese_calendar
 
-from desktop import accounts, cases, clock, dashboard, db as dbm, org
+from desktop import cases, clock, dashboard, db as dbm, org
+from desktop.security import accounts
 
 # The day each test runs on: the environment's (CI repeats the suite at hard dates through
 # MEDIATION_DESK_TODAY), and fixed days whose answers were worked out by hand.

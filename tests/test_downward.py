@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from desktop import accounts, audit, cases, cli, clock, org
+from desktop import cases, cli, clock, org
+from desktop.security import accounts, audit
 from desktop.errors import InputError, PermissionDenied, Refused
 from desktop.sync import bundle, downward, export, hub, keys
 

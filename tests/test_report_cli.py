@@ -10,7 +10,8 @@ import openpyxl
 import pdfplumber
 import pytest
 
-from desktop import accounts, cases, cli, db as dbm
+from desktop import cases, cli, db as dbm
+from desktop.security import accounts
 from desktop.stats import outputs, report as rpt
 from desktop.codes import DISPUTE_TYPES
 from desktop.stats.layout import BLOCKS, flat_rows

@@ -62,7 +62,8 @@ def test_report_command_and_default_period_follow_the_hub(tmp_path, three, capsy
 
 def test_own_value_checked_and_admin_only(tmp_path, three):
     (_city, _cu), (_district, _du), (town, tu) = three
-    from desktop import accounts, org
+    from desktop import org
+    from desktop.security import accounts
 
     with pytest.raises(InputError, match="报送周期"):
         downward.set_own_reporting_period(town, "weekly", tu)

@@ -171,7 +171,7 @@ def test_acknowledgement_survives_an_edit_and_a_fixed_warning_goes(imp):
     child["workers"][0]["id_number"] = idn("11010120120507013")
     _code, out, _err = imp(child)
     db = imp.db
-    from desktop import accounts
+    from desktop.security import accounts
 
     clerk = accounts.create_user(db, "clerk", "clerk12345", "mediator")
     before = _stored_warnings(db, out[0])

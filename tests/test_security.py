@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from desktop import accounts, audit, backup, cases, clock, db as dbm, demo, keys, lock, org, sensitive
+from desktop import backup, cases, clock, db as dbm, demo, lock, org
+from desktop.security import accounts, audit, keys, sensitive
 from desktop.errors import InputError, PermissionDenied, Refused
 from tests import records
 

@@ -7,7 +7,8 @@ import hashlib
 import json
 import sqlite3
 
-from desktop import accounts, audit, cases, db as dbm
+from desktop import cases, db as dbm
+from desktop.security import accounts, audit
 from tests import records
 
 

@@ -8,7 +8,8 @@ import importlib.util
 import os
 from pathlib import Path
 
-from desktop import db as dbm, keys
+from desktop import db as dbm
+from desktop.security import keys
 from desktop.sync import export
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from desktop import accounts, audit, cases, db as dbm, faults, search
+from desktop import cases, db as dbm, faults, search
+from desktop.security import accounts, audit
 from desktop.commands.common import open_session
 from tests import records
 from tests.test_cli import content_hash, run

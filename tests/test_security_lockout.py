@@ -9,7 +9,8 @@ import threading
 import argon2
 import pytest
 
-from desktop import accounts, audit, clock, db as dbm
+from desktop import clock, db as dbm
+from desktop.security import accounts, audit
 from desktop.errors import Refused
 
 GUESSES = 100

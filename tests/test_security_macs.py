@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from desktop import accounts, cases, db as dbm, keys, org, roster
+from desktop import cases, db as dbm, org, roster
+from desktop.security import accounts, keys
 from desktop.commands.station import run_checks
 from desktop.errors import Refused
 from desktop.security import mac as record_mac

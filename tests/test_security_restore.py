@@ -8,7 +8,8 @@ import sqlite3
 
 import pytest
 
-from desktop import audit, backup, cases, org
+from desktop import backup, cases, org
+from desktop.security import audit
 from desktop.errors import Refused
 from desktop.sync import export, hub
 from tests import records

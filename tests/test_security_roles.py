@@ -23,7 +23,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from desktop import accounts, audit, cases, db as dbm, keys, roster, search, sensitive
+from desktop import cases, db as dbm, roster, search
+from desktop.security import accounts, audit, keys, sensitive
 from desktop.errors import PermissionDenied, Refused
 from desktop.security import mac as record_mac
 from desktop.sync import keys as sync_keys

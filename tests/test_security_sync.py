@@ -54,7 +54,7 @@ import os  # noqa: E402
 
 import pytest  # noqa: E402
 
-from desktop import audit  # noqa: E402
+from desktop.security import audit  # noqa: E402
 from desktop.sync import export, hub, keys  # noqa: E402
 from tests.test_sync_support import forge, state  # noqa: E402
 

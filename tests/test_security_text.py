@@ -112,7 +112,7 @@ def test_hidden_characters_refused_in_a_bundle(tmp_path, monkeypatch):
 
 
 def test_refused_and_duplicate_bundles_are_audited_at_the_hub(tmp_path, monkeypatch):
-    from desktop import audit
+    from desktop.security import audit
 
     monkeypatch.setenv("MEDIATION_DESK_HOME", str(tmp_path / "home"))
     s, a, _ = make_station(tmp_path, "s", seed=4, n=2)

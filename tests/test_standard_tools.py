@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from desktop import audit, cli, org
+from desktop import cli, org
+from desktop.security import audit
 from desktop.sync import bundle, downward, export, keys
 
 from tests.downward_support import notice_2027

@@ -7,7 +7,8 @@ import json
 
 import pytest
 
-from desktop import accounts, cases, db as dbm, org
+from desktop import cases, db as dbm, org
+from desktop.security import accounts
 from desktop.errors import InputError
 from desktop.money import fen_to_text, parse_amount
 from desktop.stats import formula as fm

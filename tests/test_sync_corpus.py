@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from desktop import accounts, cases, db as dbm
+from desktop import cases, db as dbm
+from desktop.security import accounts
 from desktop.sync import bundle, export, hub, keys
 from desktop.sync.hub import BundleRefused
 

@@ -8,7 +8,8 @@ import sqlite3
 
 import pytest
 
-from desktop import accounts, cases, db as dbm, org
+from desktop import cases, db as dbm, org
+from desktop.security import accounts
 from desktop.sync import bundle, export, hub, intake, keys
 
 from tests import records

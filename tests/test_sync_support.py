@@ -11,7 +11,8 @@ import warnings
 import zipfile
 from pathlib import Path
 
-from desktop import accounts, db as dbm, demo
+from desktop import db as dbm, demo
+from desktop.security import accounts
 from desktop.sync import bundle, export, hub, keys
 
 HUB_PASSWORD = "hubpass123"
@@ -78,7 +79,8 @@ def forge(station_db, *, seq: int, plain: bytes | None = None, records: list[dic
     import pyrage
     from pyrage import x25519
 
-    from desktop import audit, org
+    from desktop import org
+    from desktop.security import audit
     if plain is None:
         plain = b"".join(bundle.canonical_json(r) + b"\n" for r in records or [])
     hub_info = export.hub_of(station_db)

@@ -8,7 +8,7 @@ import sqlite3
 
 from desktop import org, validate
 from desktop.clock import today as _today
-from desktop.workcal import WorkCalendar
+from desktop.workcal import WorkCalendar, on_calendar_change
 
 from .rules import is_collective, review_refusal
 from .shape import ACCEPTANCE_WORKING_DAYS, MEDIATION_DAYS, REVIEW_DAYS, local_date
@@ -188,3 +188,6 @@ def settle_after_calendar_update(db) -> int:
         changed = recompute_deadlines(db, only_provisional=True)
         org.set_setting(db, CALENDAR_SEEN_KEY, latest)
     return changed
+
+
+on_calendar_change(recompute_deadlines)  # workcal.enter_notice recomputes through this

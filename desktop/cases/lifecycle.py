@@ -11,8 +11,9 @@ import datetime as _dt
 import json
 from typing import Callable, Iterable
 
-from desktop import audit, org, sensitive
-from desktop.accounts import User, require
+from desktop import org
+from desktop.security import audit, sensitive
+from desktop.security.accounts import User, require
 from desktop.clock import now, today as _today
 from desktop.errors import InputError
 from desktop.security import mac as record_mac

@@ -8,7 +8,8 @@ import json
 import re
 from typing import Iterable
 
-from desktop import money, org, sensitive, validate
+from desktop import money, org, validate
+from desktop.security import sensitive
 from desktop.errors import InputError
 from desktop.records import new_record
 from desktop.security import mac as record_mac

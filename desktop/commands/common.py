@@ -9,7 +9,12 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from desktop import accounts, db as dbm, org, paths
+from desktop import db as dbm, org, paths
+from desktop.security import accounts
+# Signing in may re-seal cases and mediators and the station's private keys (desktop.security.records):
+# their owners register with the security package when imported.
+from desktop import cases, roster  # noqa: F401,E402
+from desktop.sync import keys as _sync_keys  # noqa: F401
 from desktop.errors import InputError, Refused
 
 

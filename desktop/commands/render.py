@@ -52,7 +52,8 @@ def _today(args) -> _dt.date:
 
 
 def cmd_render(args) -> int:
-    from desktop import audit, org as orgm
+    from desktop import org as orgm
+    from desktop.security import audit
     from desktop.commands.common import open_session
     from desktop.documents import DocumentError, DocumentRefused
     from desktop.documents import station as station_docs  # the hub's template overrides where active

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sys
 
-from desktop import accounts, audit, backup, db as dbm, keys
+from desktop import backup, db as dbm
+from desktop.security import accounts, audit, keys
 from desktop.codes import USER_ROLES
 from desktop.commands.common import (
     credential_arguments, credentials, db_argument, db_path, open_session, read_password_file, write_jsonl,

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import sys
 
-from desktop import accounts, audit, cases, db as dbm, org, roster, search
+from desktop import cases, db as dbm, org, roster, search
+from desktop.security import accounts, audit
 from desktop.codes import ORG_KINDS
 from desktop.commands.common import (
     credential_arguments, credentials, db_argument, db_path, open_session, read_jsonl, write_jsonl,
@@ -221,7 +222,7 @@ def cmd_archive(args) -> int:
 
 def run_checks(database, notes: list | None = None) -> list[str]:
     """Problems found (exit 1). `notes` receives what could not be verified without the data key."""
-    from desktop import integrity, keys
+    from desktop.security import integrity, keys
 
     problems = []
     ic = database.conn.execute("pragma integrity_check").fetchall()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from desktop import audit
+from desktop.security import audit
 from desktop.errors import Refused
 from desktop.files import atomic_path
 from desktop.clock import now

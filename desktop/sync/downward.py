@@ -25,7 +25,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from desktop import __version__, accounts, audit, org
+from desktop import __version__, org
+from desktop.security import accounts, audit
 from desktop.clock import now
 from desktop.errors import InputError, Refused
 from desktop.sync import bundle, keys

@@ -20,7 +20,8 @@ from pathlib import Path
 
 import orjson
 
-from desktop import __version__, audit, cases, org
+from desktop import __version__, cases, org
+from desktop.security import audit
 from desktop.errors import InputError, Refused
 from desktop.migrations import MIGRATION_NAMES
 from desktop.clock import now
@@ -305,7 +306,7 @@ def _package_report(db, hub: dict) -> dict | None:
 
 def export_bundle(db, out_dir, actor, *, full: bool = False) -> dict:
     """Write the next bundle into out_dir. Returns {"path", "seq", "counts", "nil", "new_key"}."""
-    from desktop.accounts import require
+    from desktop.security.accounts import require
 
     require(actor, "export")
     hub = hub_of(db)
@@ -401,7 +402,7 @@ def checkpoint_problems(db) -> list[str]:
 
 def resend(db, seq: int, out_dir, actor) -> Path:
     """Write bundle n again, byte for byte (a lost or broken stick)."""
-    from desktop.accounts import require
+    from desktop.security.accounts import require
 
     require(actor, "export")
     row = db.conn.execute("select file_name, kept_path, sha256 from sync_bundles_out where seq = ?", (seq,)).fetchone()
@@ -423,7 +424,7 @@ def resend(db, seq: int, out_dir, actor) -> Path:
 def join(db, card: dict, actor) -> dict:
     """Install the hub's card at a station. Everything is marked for the next bundle, so a new
     hub receives the station's whole record (its earlier bundles went elsewhere or nowhere)."""
-    from desktop.accounts import require
+    from desktop.security.accounts import require
 
     require(actor, "admin")
     problems = []

@@ -17,7 +17,8 @@ import sqlite3
 import stat
 from pathlib import Path
 
-from desktop import accounts, audit, cases, db as dbm, org
+from desktop import cases, db as dbm, org
+from desktop.security import accounts, audit
 from desktop.errors import InputError, Refused
 from desktop.migrations import MIGRATION_NAMES
 from desktop.clock import now, today as _today

@@ -23,7 +23,8 @@ from types import SimpleNamespace
 
 import orjson
 
-from desktop import cases, keys as data_keys, org, roster, sensitive
+from desktop import cases, org, roster
+from desktop.security import keys as data_keys, sensitive
 from desktop.security import mac as record_mac
 from desktop.security.text import hidden_problem
 from desktop.errors import InputError
@@ -105,7 +106,7 @@ def sealing_handle(db):
     key = getattr(codec, "_key", None) if isinstance(codec, data_keys.AesCodec) else None
     if codec is data_keys.LOCKED:
         raise data_keys.Refused(data_keys.LOCKED_MESSAGE)
-    return key, sensitive._index_key(db)
+    return key, sensitive.index_key(db)
 
 
 def _handle(ctx: Context):

@@ -13,7 +13,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from desktop import accounts, audit, org
+from desktop import org
+from desktop.security import accounts, audit
 from desktop.clock import now
 from desktop.errors import InputError, Refused
 from desktop.sync import keys

@@ -2,7 +2,7 @@
 and how private keys are kept at rest.
 
 Private keys are stored AES-256-GCM sealed under a key-wrapping key (KEK) derived (HKDF) from the
-database's admin key (desktop/keys.py: the admin key is wrapped under each administrator's
+database's admin key (desktop/security/keys.py: the admin key is wrapped under each administrator's
 password with argon2id, and only there — a mediator's, viewer's or auditor's password opens no
 private key, issue 15). So neither a copied database file nor a non-administrator's login gives
 away the signing key or the hub's age identity. Keys sealed by earlier versions (under the data
@@ -51,7 +51,7 @@ def _admin_kek(admin_key: bytes) -> bytes:
 
 def _legacy_data_kek(db) -> bytes | None:
     """The KEK of earlier versions, derived from the data key (which mediators and viewers held)."""
-    from desktop import keys as atrest
+    from desktop.security import keys as atrest
 
     codec = atrest.unlocked(db)
     if codec is None:
@@ -63,7 +63,7 @@ def _legacy_data_kek(db) -> bytes | None:
 def _kek(db) -> tuple[bytes, str]:
     """(KEK, label). Under encryption at rest: derived from the admin key, which only an
     administrator's password unwraps (issue 15): a mediator, a viewer or an auditor cannot sign."""
-    from desktop import keys as atrest
+    from desktop.security import keys as atrest
 
     admin_key = atrest.admin_key(db)
     if admin_key is not None:
@@ -354,3 +354,9 @@ def write_card(card: dict, path) -> None:
 
     Path(path).write_text(json.dumps(card, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
+
+
+# Creating or installing the admin key re-seals the station's private keys (desktop.security.keys).
+from desktop.security import records as _records  # noqa: E402
+
+_records.on_admin_key(reseal_for_admins)

@@ -168,9 +168,17 @@ class InThread:
 def sign_in(database, name: str, password: str):
     """accounts.authenticate on a helper thread, loading the main window's modules meanwhile.
     The connection is used by the helper alone until it has finished (check_same_thread=False)."""
-    from desktop import accounts
+    from desktop.security import accounts
 
-    job = InThread(lambda: accounts.authenticate(database, name, password), "sign-in")
+    def check():
+        # the owners of the records a sign-in may re-seal register with desktop.security (on this
+        # thread, alongside preload_main_window, which needs them too)
+        from desktop import cases, roster  # noqa: F401
+        from desktop.sync import keys as _sync_keys  # noqa: F401
+
+        return accounts.authenticate(database, name, password)
+
+    job = InThread(check, "sign-in")
     preload_main_window()
     return job.result()
 
@@ -194,7 +202,8 @@ def open_session(path: Path, user=None, db=None, *, readonly: bool = False):
 
     `readonly` (another instance holds the writer lock): the user acts as a viewer for this session,
     so the core refuses every change with its PermissionDenied message."""
-    from desktop import accounts, db as dbm
+    from desktop import db as dbm
+    from desktop.security import accounts
     from desktop.ui.idle import share_key
     from desktop.ui.ops import Ops
     from desktop.ui.reader import Reader

@@ -18,7 +18,8 @@ from PySide6.QtWidgets import (
     QRadioButton, QVBoxLayout,
 )
 
-from desktop import caselist, cases, org, roster, sensitive
+from desktop import caselist, cases, org, roster
+from desktop.security import sensitive
 from desktop.ui import ops as opsmod
 from desktop.ui.widgets import ErrorLabel
 

@@ -15,7 +15,8 @@ from PySide6.QtWidgets import (
     QListWidgetItem, QPlainTextEdit, QPushButton, QTabWidget, QTextBrowser, QVBoxLayout, QWidget,
 )
 
-from desktop import cases, money, roster, sensitive, validate
+from desktop import cases, money, roster, validate
+from desktop.security import sensitive
 from desktop.clock import today as records_today
 from desktop.errors import InputError
 from desktop.codes import (

@@ -88,7 +88,7 @@ def export_work(db, task, out_dir, full: bool, user) -> dict:
 
 def import_work(db, task, paths: list, user) -> list[dict]:
     """Import several bundles in one outer transaction; a refusal skips only its own bundle."""
-    from desktop import accounts
+    from desktop.security import accounts
 
     accounts.require(user, "import")
     task.check()

@@ -15,7 +15,8 @@ def shoot(out: Path, app, tmp: Path) -> list[Path]:
     from PySide6.QtCore import QDate, QDateTime, QTime
     from PySide6.QtWidgets import QTableWidgetItem
 
-    from desktop import accounts, clock, db as dbm
+    from desktop import clock, db as dbm
+    from desktop.security import accounts
     from desktop.sync import hub as sync_hub, keys as sync_keys
     from desktop.ui.app import open_session
     from desktop.ui.mainwindow import MainWindow

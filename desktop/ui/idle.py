@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget,
 )
 
-from desktop import accounts, keys
+from desktop.security import accounts, keys
 from desktop.ui import ops as opsmod
 from desktop.ui.widgets import ErrorLabel
 

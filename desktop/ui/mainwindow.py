@@ -10,7 +10,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout, QWidget,
 )
 
-from desktop import dashboard, keys
+from desktop import dashboard
+from desktop.security import keys
 from desktop.codes import USER_ROLES
 from desktop.errors import PermissionDenied
 

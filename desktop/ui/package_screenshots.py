@@ -26,7 +26,8 @@ def main(argv=None) -> int:
 
     from PySide6.QtCore import QCoreApplication, QSettings, Qt
 
-    from desktop import accounts, cases, clock, db as dbm, demo
+    from desktop import cases, clock, db as dbm, demo
+    from desktop.security import accounts
     from desktop.sync import export, hub, keys
     from desktop.ui.app import make_app, open_session
     from desktop.ui.mainwindow import MainWindow

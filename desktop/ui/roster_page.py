@@ -7,7 +7,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout, QWidget,
 )
 
-from desktop import keys, roster
+from desktop import roster
+from desktop.security import keys
 from desktop.codes import EDUCATION, EMPLOYMENT, POLITICAL_STATUS, ROSTER_ROLES, SEXES
 from desktop.ui import ops as opsmod
 from desktop.ui.widgets import ErrorLabel, date_edit, fill_table, iso_date, readonly_table, row_data, section

@@ -26,7 +26,8 @@ def main(argv=None) -> int:
     from PySide6.QtCore import QCoreApplication, QSettings
     from PySide6.QtWidgets import QTableWidgetItem
 
-    from desktop import accounts, cases, db as dbm, demo
+    from desktop import cases, db as dbm, demo
+    from desktop.security import accounts
     from desktop.ui.app import make_app, open_session
 
     tmp = Path(tempfile.mkdtemp(prefix="md-shots-"))

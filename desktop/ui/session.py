@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from desktop import accounts, cases, org
+from desktop import cases, org
+from desktop.security import accounts
 
 
 @dataclass

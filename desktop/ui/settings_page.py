@@ -11,7 +11,8 @@ from PySide6.QtWidgets import (
     QSpinBox, QVBoxLayout, QWidget,
 )
 
-from desktop import accounts, backup, cases, demo, keys, org
+from desktop import backup, cases, demo, org
+from desktop.security import accounts, keys
 from desktop.codes import ORG_KINDS, USER_ROLES
 from desktop.clock import now
 from desktop.errors import InputError

@@ -6,7 +6,8 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QLineEdit, QWizard, QWizardPage
 
-from desktop import accounts, db as dbm, org
+from desktop import db as dbm, org
+from desktop.security import accounts
 from desktop.codes import ORG_KINDS
 from desktop.errors import InputError
 from desktop.ui.widgets import ErrorLabel

@@ -63,7 +63,7 @@ class IntegrityCheck(QObject):
 
 def start(session, window) -> IntegrityCheck:
     """Check behind `window`; on a fault: read-only session, a red note in the status bar, a message."""
-    from desktop import accounts
+    from desktop.security import accounts
 
     check = IntegrityCheck(session.path, window)
 

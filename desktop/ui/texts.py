@@ -53,7 +53,7 @@ class UserNames:
     """Login name → display name (李华 instead of lihua), read once per window."""
 
     def __init__(self, db):
-        from desktop import accounts
+        from desktop.security import accounts
 
         try:
             self.names = {u["name"]: u["display_name"] for u in accounts.list_users(db) if u.get("display_name")}

@@ -38,7 +38,8 @@ def qsettings(tmp_path, qapp):
 @pytest.fixture
 def station(tmp_path):
     """A demo station (roster, demo login) with a handful of cases, one of them overdue."""
-    from desktop import accounts, cases, db as dbm, demo
+    from desktop import cases, db as dbm, demo
+    from desktop.security import accounts
 
     path = tmp_path / "station.sqlite"
     database = dbm.open_database(path, create=True)
@@ -67,7 +68,8 @@ def session(station, qsettings):
 @pytest.fixture
 def hub_session(tmp_path, qsettings):
     """A hub (示范区) open in the program as its administrator."""
-    from desktop import accounts, db as dbm
+    from desktop import db as dbm
+    from desktop.security import accounts
     from desktop.sync import hub as sh
     from desktop.ui.app import open_session
 

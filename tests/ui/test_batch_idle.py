@@ -9,7 +9,8 @@ import pytest
 from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt
 
 from desktop.clock import today as china_today
-from desktop import accounts, cases, keys, lock
+from desktop import cases, lock
+from desktop.security import accounts, keys
 from desktop.errors import Refused
 
 

@@ -14,7 +14,8 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox, QMessageBox, QWizard
 
-from desktop import accounts, cases, clock, db as dbm
+from desktop import cases, clock, db as dbm
+from desktop.security import accounts
 from desktop.validate import id_check_char
 from tests.ui.driving import (
     answer_file_dialog, answer_message_box, choose, click, click_tab, click_text, current_editor, edit_cell, fill,

@@ -7,7 +7,8 @@ from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QFocusEvent, QKeyEvent
 from PySide6.QtWidgets import QApplication, QTableWidgetItem
 
-from desktop import accounts, cases, db as dbm
+from desktop import cases, db as dbm
+from desktop.security import accounts
 
 
 def leave(widget) -> None:

@@ -51,7 +51,7 @@ import sys
 from desktop.ui.app import make_app, install_exception_hook, peek_profile, DatabaseOpener
 from desktop.ui.login import LoginDialog
 from desktop.ui.pdf_preview import sweep_temp
-import desktop.accounts
+import desktop.security.accounts
 app = make_app(["x"])
 dlg = LoginDialog(object(), profile={"name": "测试调解委员会"})
 dlg.show()
@@ -71,7 +71,7 @@ print("HEAVY", heavy)
 def test_the_precomputed_stand_in_hash_has_the_hashers_parameters():
     # accounts imports without an argon2 hash (it cost ~1 s before the first window); the stand-in
     # it uses for unknown names has the hasher's current parameters (equal timing: test_security_lockout)
-    from desktop import accounts
+    from desktop.security import accounts
 
     assert accounts._DUMMY_HASH.startswith("$argon2id$")
     assert not accounts._hasher.check_needs_rehash(accounts._DUMMY_HASH)

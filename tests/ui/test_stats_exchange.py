@@ -9,7 +9,8 @@ import json
 import pytest
 
 from desktop.clock import today as china_today
-from desktop import accounts, db as dbm, demo
+from desktop import db as dbm, demo
+from desktop.security import accounts
 from desktop.stats import formula as fm, report as rpt, screening as scr
 from desktop.sync import export as sx, hub as sh, keys as sk
 from desktop.ui.ops import Cancelled, Task

@@ -9,7 +9,8 @@ import time
 import pytest
 from PySide6.QtCore import QTimer
 
-from desktop import accounts, cases, db as dbm
+from desktop import cases, db as dbm
+from desktop.security import accounts
 
 GAP_LIMIT_S = 0.200  # issue 17: "the UI thread never blocks more than 200 ms during printing and export"
 # A loaded machine (CI, 2 shared cores) stalls even an idle event loop: the same timer runs idle for

@@ -4,7 +4,7 @@ are refused with a message; a mediator's exchange page says exporting needs an a
 
 from __future__ import annotations
 
-from desktop import accounts, keys, sensitive
+from desktop.security import accounts, keys, sensitive
 
 
 def _viewer_session(session, name="look", role="viewer"):

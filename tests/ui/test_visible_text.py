@@ -49,7 +49,7 @@ def test_every_page_and_dialog_is_chinese(qtbot, session, chinese_qt):
     from desktop.ui.reassign import ReassignDialog
     from desktop.ui.roster_page import MediatorDialog
 
-    from desktop import accounts
+    from desktop.security import accounts
 
     logins = [u["name"] for u in accounts.list_users(session.db)]
     win = MainWindow(session)

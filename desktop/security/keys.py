@@ -32,6 +32,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from desktop.errors import InputError, Refused
 from desktop.clock import now
+from desktop.security import records
 
 PREFIX = "enc1:"
 PREFIX2 = "enc2:"  # bound to record and field (associated data), issue 15 item 2
@@ -235,7 +236,8 @@ def setup(db, name: str, password: str, *, demo: bool = False) -> AesCodec:
     A database that already holds plaintext sensitive values (made before encryption existed) has
     them sealed here, in the same transaction.
     """
-    from desktop import audit, org
+    from desktop.security import settings as org
+    from desktop.security import audit
 
     if is_enabled(db):
         raise Refused("数据密钥已存在")
@@ -248,9 +250,7 @@ def setup(db, name: str, password: str, *, demo: bool = False) -> AesCodec:
     # The old plaintext blind-index key goes: the index key is now derived from the data key.
     db.conn.execute("delete from settings where key = 'blind_index_key'")
     converted = _seal_existing(db)
-    from desktop.sync import keys as sync_keys
-
-    sync_keys.reseal_for_admins(db)  # private keys under a local KEK (a file from before encryption)
+    records.admin_key_ready(db)  # private keys under a local KEK (a file from before encryption): desktop.sync.keys
     audit.log(db, name, "key.setup", target="user_keys", record_id=name,
               detail={"scheme": SCHEME, "converted_cases": converted})
     return codec
@@ -258,18 +258,17 @@ def setup(db, name: str, password: str, *, demo: bool = False) -> AesCodec:
 
 def _seal_existing(db) -> int:
     """Seal plaintext values left by an older version and rebuild the derived index rows."""
-    from desktop import cases, roster
-
     n = 0
     for rowid, doc in db.conn.execute("select rowid, doc from cases").fetchall():
+        case = records.kind("case")  # only needed when there is a case (a new station has none)
         rec = json.loads(doc)
         db.conn.execute("update cases set doc = ? where rowid = ?",
-                        (json.dumps(cases.seal_record(db, rec), ensure_ascii=False, separators=(",", ":")), rowid))
-        cases.rebuild_derived(db, rowid, rec, fresh=False)
+                        (json.dumps(case.seal(db, rec), ensure_ascii=False, separators=(",", ":")), rowid))
+        case.rebuild(db, rowid, rec, fresh=False)
         n += 1
     for mid, doc in db.conn.execute("select id, doc from mediators").fetchall():
         db.conn.execute("update mediators set doc = ? where id = ?",
-                        (json.dumps(roster.seal_mediator(db, json.loads(doc)), ensure_ascii=False), mid))
+                        (json.dumps(records.kind("mediator").seal(db, json.loads(doc)), ensure_ascii=False), mid))
     return n
 
 
@@ -278,13 +277,10 @@ def _rewrite_masked(db) -> tuple[int, int]:
     beside an ID number are sealed (files made before issue 15). Content, revision and sync state
     are unchanged: the same record, stored the new way. A row whose record MAC verified before gets
     its MAC recomputed; an unverifiable or tampered one stays so (never blessed here)."""
-    from desktop import cases, roster
     from desktop.security import mac as record_mac
 
     counts = []
-    for kind, table, reveal, seal in (
-            ("case", "cases", cases.reveal_record, cases.seal_record),
-            ("mediator", "mediators", roster.reveal_mediator, roster.seal_mediator)):
+    for kind, table in (("case", "cases"), ("mediator", "mediators")):
         _t, idcol, cols = record_mac.COVER[kind]
         has_mac = "mac" in {r[1] for r in db.conn.execute(f"pragma table_info({table})")}
         mac_key = record_mac.key(db) if has_mac else None
@@ -293,7 +289,8 @@ def _rewrite_masked(db) -> tuple[int, int]:
                                    f"{', mac' if has_mac else ''} from {table}").fetchall():
             rowid, rid, doc = row[0], row[1], row[2]
             values = list(row[3:3 + len(cols)])
-            new_doc = json.dumps(seal(db, reveal(db, json.loads(doc), rid), rid), ensure_ascii=False,
+            owner = records.kind(kind)  # registered by desktop.cases / desktop.roster
+            new_doc = json.dumps(owner.seal(db, owner.reveal(db, json.loads(doc), rid), rid), ensure_ascii=False,
                                  **({"separators": (",", ":")} if kind == "case" else {}))
             db.conn.execute(f"update {table} set doc = ? where rowid = ?", (new_doc, rowid))
             if mac_key is not None and row[-1] is not None \
@@ -320,7 +317,7 @@ def key_status(db, name: str, role: str) -> str:
 
 def needs_upgrade(db) -> bool:
     """A file from before roles were backed by keys (issue 15): no admin key yet."""
-    from desktop import org
+    from desktop.security import settings as org
 
     return is_enabled(db) and org.get_setting(db, ADMIN_KEY_SETTING) is None
 
@@ -330,8 +327,8 @@ def upgrade(db, name: str, password: str) -> dict:
     key and wrap it for this administrator; delete the viewers' and auditors' key rows; re-seal the
     station's private keys under the admin key; write masked copies for every case and mediator.
     Other administrators receive the admin key when an administrator resets their password."""
-    from desktop import audit, org
-    from desktop.sync import keys as sync_keys
+    from desktop.security import settings as org
+    from desktop.security import audit
 
     codec = unlocked(db)
     if codec is None:
@@ -351,7 +348,7 @@ def upgrade(db, name: str, password: str) -> dict:
                 "select k.name from user_keys k left join users u on u.name = k.name"
                 " where u.role is null or u.role not in ('admin', 'mediator') order by k.name")]
             db.conn.executemany("delete from user_keys where name = ?", [(n,) for n in keyless])
-            resealed = sync_keys.reseal_for_admins(db)
+            resealed = records.admin_key_ready(db)
             n_cases, n_mediators = _rewrite_masked(db)
             org.set_setting(db, ADMIN_KEY_SETTING, {"key_id": key_id(admin)})
             detail = {"removed_keys": keyless, "resealed_private_keys": resealed,
@@ -414,7 +411,7 @@ def on_login(db, name: str, password: str, role: str) -> None:
                 pass  # a read-only or full file: the upgrade waits for the next administrator sign-in
         return
     if role == "admin":
-        from desktop import org
+        from desktop.security import settings as org
 
         with db.atomic():
             setup(db, name, password, demo=org.is_demo(db) and name == "demo")
@@ -438,14 +435,14 @@ def rewrap(db, name: str, password: str) -> None:
 
 def login(db, name: str, password: str):
     """Authenticate AND unlock the data key: what the login dialog and the command line call."""
-    from desktop import accounts
+    from desktop.security import accounts
 
     return accounts.authenticate(db, name, password)
 
 
 def reauthenticate(db, user, password: str):
     """After an idle lock: the same user types the password again (failures count towards lockout)."""
-    from desktop import accounts
+    from desktop.security import accounts
 
     again = accounts.authenticate(db, user.name, password)
     return again
@@ -453,7 +450,7 @@ def reauthenticate(db, user, password: str):
 
 def auto_unlock_demo(db) -> bool:
     """A demo database opens unlocked with its documented login (demo/demo); no other database does."""
-    from desktop import org
+    from desktop.security import settings as org
 
     try:
         if not is_enabled(db) or not org.is_demo(db) or unlocked(db):
@@ -467,14 +464,15 @@ def auto_unlock_demo(db) -> bool:
 
 
 def idle_lock_minutes(db) -> int:
-    from desktop import org
+    from desktop.security import settings as org
 
     value = org.get_setting(db, "idle_lock_minutes", IDLE_LOCK_DEFAULT)
     return value if isinstance(value, int) and value > 0 else IDLE_LOCK_DEFAULT
 
 
 def set_idle_lock_minutes(db, minutes, actor) -> None:
-    from desktop import accounts, audit, org
+    from desktop.security import settings as org
+    from desktop.security import accounts, audit
 
     accounts.require(actor, "admin")
     if not isinstance(minutes, int) or isinstance(minutes, bool) or not 1 <= minutes <= 240:

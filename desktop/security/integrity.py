@@ -8,7 +8,7 @@ What is verified, with the data key unlocked:
 - every sensitive field decrypts under its record and field (a ciphertext swapped between two cases
   or two fields does not);
 - every case's index columns (status, amounts, dates, names) agree with its verified document;
-- the audit chain and its MACs (desktop/audit.py).
+- the audit chain and its MACs (desktop/security/audit.py).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from desktop import audit, keys
+from desktop.security import audit, keys, records
 from desktop.errors import Refused
 from desktop.security import mac as record_mac
 
@@ -28,19 +28,19 @@ _DEADLINE_COLS = {"acceptance_due", "statutory_deadline", "mediation_deadline", 
 def reseal(db) -> int:
     """Re-seal every case's and mediator's sensitive values bound to their record and field (old
     `enc1:` values had the field kind only as associated data). Content is unchanged."""
-    from desktop import cases, roster
-
     n = 0
     for rowid, cid, doc in db.conn.execute("select rowid, id, doc from cases").fetchall():
-        rec = cases.reveal_record(db, json.loads(doc), cid)
+        case = records.kind("case")  # looked up only when there is a case (a new station has none)
+        rec = case.reveal(db, json.loads(doc), cid)
         db.conn.execute("update cases set doc = ? where rowid = ?",
-                        (json.dumps(cases.seal_record(db, rec, cid), ensure_ascii=False, separators=(",", ":")),
+                        (json.dumps(case.seal(db, rec, cid), ensure_ascii=False, separators=(",", ":")),
                          rowid))
         n += 1
     for mid, doc in db.conn.execute("select id, doc from mediators").fetchall():
-        m = roster.reveal_mediator(db, json.loads(doc), mid)
+        mediator = records.kind("mediator")
+        m = mediator.reveal(db, json.loads(doc), mid)
         db.conn.execute("update mediators set doc = ? where id = ?",
-                        (json.dumps(roster.seal_mediator(db, m, mid), ensure_ascii=False), mid))
+                        (json.dumps(mediator.seal(db, m, mid), ensure_ascii=False), mid))
     return n
 
 
@@ -105,7 +105,7 @@ def after_login(db, name: str, verified_hash: str) -> None:
 
 
 def _case_fields(rec: dict):
-    from desktop import sensitive
+    from desktop.security import sensitive
 
     for group, fields in sensitive.CASE_FIELDS.items():
         for i, person in enumerate(rec.get(group) or []):
@@ -117,7 +117,7 @@ def _case_fields(rec: dict):
 def case_problems(db, cid: str, case_no: str, doc: str, columns: dict | None, cal) -> tuple[dict | None, list[str]]:
     """One case: its sensitive fields decrypt under their record and field, its index columns agree
     with the document. Returns (the revealed record or None, problems)."""
-    from desktop import cases, sensitive
+    from desktop.security import sensitive
 
     rec = json.loads(doc)
     rec.pop(sensitive.MASKED_KEY, None)
@@ -132,8 +132,9 @@ def case_problems(db, cid: str, case_no: str, doc: str, columns: dict | None, ca
         problems.append(f"案件 {case_no}：敏感信息无法解密（密文被改动或从别的案件、字段移来）：{'、'.join(bad[:5])}")
         return None, problems
     if columns is not None:
+        index_columns = records.kind("case").index_columns  # outside the try: a missing owner is no bad document
         try:
-            expected = cases.index_columns(rec, cases.computed(rec, cal))
+            expected = index_columns(rec, cal)
         except Exception:  # a document the rules refuse: check_record names it
             return rec, problems
         differ = [k for k, v in expected.items() if k not in _DEADLINE_COLS and k in columns and columns[k] != v]
@@ -143,7 +144,7 @@ def case_problems(db, cid: str, case_no: str, doc: str, columns: dict | None, ca
 
 
 def mediator_problems(db) -> list[str]:
-    from desktop import sensitive
+    from desktop.security import sensitive
 
     out = []
     for mid, name, doc in db.conn.execute("select id, name, doc from mediators"):
@@ -174,14 +175,12 @@ def record_problems(db) -> tuple[list[str], list[str]]:
 def verify_file(db) -> list[str]:
     """Everything `check` verifies about tampering (no business rules): used by restore on the
     backup before it replaces anything."""
-    from desktop import cases
-
     problems = audit.verify(db)
     found, notes = record_problems(db)
     problems += found
     if keys.unlocked(db) is None:
         return problems + notes
-    cal = cases.calendar_for(db)
+    cal = records.kind("case").calendar(db)
     names = index_names(db)
     for row in db.conn.execute(f"select id, case_no, doc, {', '.join(names)} from cases where deleted = 0"):
         _rec, p = case_problems(db, row[0], row[1], row[2], dict(zip(names, row[3:])), cal)

@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from desktop import audit, clock
+from desktop import clock
+from desktop.security import audit
 from desktop.codes import USER_ROLES
 from desktop.errors import InputError, PermissionDenied, Refused
 from desktop.clock import TZ, now
-from desktop.db import immediate
+from desktop.dbtools import immediate
 from desktop.security import mac as record_mac
 
 MAX_FAILURES = 5
@@ -76,7 +77,8 @@ def create_user(db, name: str, password: str, role: str, *, display_name: str = 
                 demo: bool = False) -> User:
     """Add a user. The first administrator of a new file creates the data key; every later user
     gets it wrapped under their password, which needs an administrator's unlocked key on `db`."""
-    from desktop import keys, org
+    from desktop.security import settings as org
+    from desktop.security import keys
 
     name = (name or "").strip() if isinstance(name, str) else ""
     if not re.fullmatch(r"[A-Za-z0-9_.\-\u4e00-\u9fff]{1,32}", name):
@@ -112,7 +114,7 @@ def create_user(db, name: str, password: str, role: str, *, display_name: str = 
             keys.grant(db, name, password, role, demo=demo)
         record_mac.seal_where(db, "user", "name = ?", (name,))  # NULL (unverifiable) without a key
     if not enabled:  # the data key was just made: every record gets its MAC (issue 15 item 2)
-        from desktop import integrity
+        from desktop.security import integrity
 
         integrity.upgrade(db)
     return User(name, role, display_name or name)
@@ -183,7 +185,7 @@ def authenticate(db, name: str | None, password: str | None) -> User:
             audit.log(db, name, "login", detail={})
     if not ok:
         raise Refused("用户名或密码错误" + ("；失败次数过多，账户已锁定15分钟" if lock else ""))
-    from desktop import integrity, keys
+    from desktop.security import integrity, keys
 
     integrity.before_login(db, name, pw_hash)  # a key still on the handle checks the row first
     keys.on_login(db, name, password, role)  # unlock the data key (or create it on an older file)
@@ -253,7 +255,7 @@ def _take_slot(db, name: str, password: str):
 
 def change_password(db, user: User, old: str, new: str) -> None:
     """A user changes their own password; the data key is re-wrapped under the new one."""
-    from desktop import keys
+    from desktop.security import keys
 
     authenticate(db, user.name, old)
     check_password_strength(new)
@@ -270,7 +272,7 @@ def change_password(db, user: User, old: str, new: str) -> None:
 
 def reset_password(db, admin: User, name: str, new: str) -> None:
     """An administrator sets another user's password (and wraps the data key for it); unlocks the account."""
-    from desktop import keys
+    from desktop.security import keys
 
     require(admin, "admin")
     check_password_strength(new)

@@ -41,7 +41,7 @@ def codec(db):
     c = getattr(db, "md_codec", None)
     if c is not None:
         return c
-    from desktop import keys
+    from desktop.security import keys
 
     if keys.is_enabled(db):
         keys.auto_unlock_demo(db)
@@ -69,10 +69,12 @@ def place(record_kind: str, record_id: str, path: str) -> str:
     return f"{record_kind}:{record_id}:{path}"
 
 
-def _index_key(db) -> bytes:
+def index_key(db) -> bytes:
+    """The blind-index key (search tokens of sensitive values): derived from the data key, or the
+    older plaintext setting."""
     key = getattr(db, "md_index_key", None)
     if key is None:
-        from desktop import keys
+        from desktop.security import keys
 
         if keys.is_enabled(db):  # derived from the data key (keys.AesCodec.index_key)
             c = codec(db)
@@ -93,7 +95,7 @@ def blind_index(db, kind: str, value: str) -> str:
     """A keyed hash for exact lookups (same worker twice, search by full ID) without the value."""
     if not value:
         return ""
-    return hmac.digest(_index_key(db), f"{kind}:{value}".encode(), "sha256").hex()[:32]
+    return hmac.digest(index_key(db), f"{kind}:{value}".encode(), "sha256").hex()[:32]
 
 
 def search_text(db, kind: str, value: str) -> str:

@@ -1,0 +1,42 @@
+"""Small SQLite helpers that import none of the program's modules: the protection code (the login
+failure count) and the backup code use them without importing desktop.db, which imports both."""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+
+
+def run_script(db, script: str) -> None:
+    """Statement by statement: executescript() would COMMIT the migration's transaction."""
+    for stmt in script.split(";\n"):
+        if stmt.strip():
+            db.conn.execute(stmt)
+
+
+def quick_check(conn: sqlite3.Connection) -> list[str]:
+    rows = [r[0] for r in conn.execute("PRAGMA quick_check").fetchall()]
+    return [] if rows == ["ok"] else rows
+
+
+@contextlib.contextmanager
+def immediate(db):
+    """A write transaction that takes the write lock at BEGIN (BEGIN IMMEDIATE).
+
+    A deferred transaction that reads first and writes later cannot wait for another writer (its
+    snapshot is stale, SQLite answers "database is locked" at once); an immediate one waits up to
+    the busy timeout, so a read-modify-write (the login failure count) is serialised. Nested use
+    becomes a savepoint of the surrounding transaction.
+    """
+    if db.conn.in_transaction:
+        with db.atomic():
+            yield db
+        return
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        db.conn.rollback()
+        raise
+    else:
+        db.conn.commit()
