@@ -92,7 +92,7 @@ def check(path: Path, acknowledged: list[str], *, since_rowid: int = 0) -> list[
         registered = {r[0] for r in d.conn.execute("select case_id from case_events where action = 'register'")}
         for rowid, cid, case_no, doc in d.conn.execute("select rowid, id, case_no, doc from cases where rowid > ?",
                                                         (since_rowid,)):
-            rec = cases._reveal(d, json.loads(doc))
+            rec = cases.reveal_record(d, json.loads(doc), cid)  # bound to its record (issue 15 item 2)
             _r, p = cases.check_record(rec, cal=cases.calendar_for(d))
             problems += p.messages(f"{case_no} ")
             nw = d.conn.execute("select count(*) from case_workers where case_rowid = ?", (rowid,)).fetchone()[0]
