@@ -14,6 +14,25 @@ def run_script(db, script: str) -> None:
             db.conn.execute(stmt)
 
 
+def paged(conn: sqlite3.Connection, table: str, columns: str, where: str = "", params: tuple = (),
+          size: int = 2000):
+    """Yield (rowid, *columns) of every row of `table`, a page at a time in rowid order.
+
+    For passes that rewrite a whole table (key upgrades, re-sealing, checks): fetchall() on a city
+    hub's million cases held 7.7 GB at once; a page keeps memory flat, and rows updated behind the
+    page do not move (an UPDATE keeps the rowid), so none is visited twice or skipped."""
+    cond = f"({where}) and " if where else ""
+    last = None
+    while True:
+        rows = conn.execute(
+            f"select rowid, {columns} from {table} where {cond}rowid > ? order by rowid limit {int(size)}",
+            (*params, last if last is not None else -(2 ** 63))).fetchall()
+        if not rows:
+            return
+        yield from rows
+        last = rows[-1][0]
+
+
 def quick_check(conn: sqlite3.Connection) -> list[str]:
     rows = [r[0] for r in conn.execute("PRAGMA quick_check").fetchall()]
     return [] if rows == ["ok"] else rows

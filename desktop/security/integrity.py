@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import sqlite3
 
+from desktop.dbtools import paged
 from desktop.security import audit, keys, records
 from desktop.errors import Refused
 from desktop.security import mac as record_mac
@@ -29,14 +30,14 @@ def reseal(db) -> int:
     """Re-seal every case's and mediator's sensitive values bound to their record and field (old
     `enc1:` values had the field kind only as associated data). Content is unchanged."""
     n = 0
-    for rowid, cid, doc in db.conn.execute("select rowid, id, doc from cases").fetchall():
+    for rowid, cid, doc in paged(db.conn, "cases", "id, doc"):
         case = records.kind("case")  # looked up only when there is a case (a new station has none)
         rec = case.reveal(db, json.loads(doc), cid)
         db.conn.execute("update cases set doc = ? where rowid = ?",
                         (json.dumps(case.seal(db, rec, cid), ensure_ascii=False, separators=(",", ":")),
                          rowid))
         n += 1
-    for mid, doc in db.conn.execute("select id, doc from mediators").fetchall():
+    for _rowid, mid, doc in paged(db.conn, "mediators", "id, doc"):
         mediator = records.kind("mediator")
         m = mediator.reveal(db, json.loads(doc), mid)
         db.conn.execute("update mediators set doc = ? where id = ?",

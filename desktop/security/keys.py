@@ -32,6 +32,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from desktop.errors import InputError, Refused
 from desktop.clock import now
+from desktop.dbtools import paged
 from desktop.security import records
 
 PREFIX = "enc1:"
@@ -259,14 +260,14 @@ def setup(db, name: str, password: str, *, demo: bool = False) -> AesCodec:
 def _seal_existing(db) -> int:
     """Seal plaintext values left by an older version and rebuild the derived index rows."""
     n = 0
-    for rowid, doc in db.conn.execute("select rowid, doc from cases").fetchall():
+    for rowid, doc in paged(db.conn, "cases", "doc"):
         case = records.kind("case")  # only needed when there is a case (a new station has none)
         rec = json.loads(doc)
         db.conn.execute("update cases set doc = ? where rowid = ?",
                         (json.dumps(case.seal(db, rec), ensure_ascii=False, separators=(",", ":")), rowid))
         case.rebuild(db, rowid, rec, fresh=False)
         n += 1
-    for mid, doc in db.conn.execute("select id, doc from mediators").fetchall():
+    for _rowid, mid, doc in paged(db.conn, "mediators", "id, doc"):
         db.conn.execute("update mediators set doc = ? where id = ?",
                         (json.dumps(records.kind("mediator").seal(db, json.loads(doc)), ensure_ascii=False), mid))
     return n
@@ -285,8 +286,7 @@ def _rewrite_masked(db) -> tuple[int, int]:
         has_mac = "mac" in {r[1] for r in db.conn.execute(f"pragma table_info({table})")}
         mac_key = record_mac.key(db) if has_mac else None
         n = 0
-        for row in db.conn.execute(f"select rowid, id, doc, {', '.join(cols)}"
-                                   f"{', mac' if has_mac else ''} from {table}").fetchall():
+        for row in paged(db.conn, table, f"id, doc, {', '.join(cols)}{', mac' if has_mac else ''}"):
             rowid, rid, doc = row[0], row[1], row[2]
             values = list(row[3:3 + len(cols)])
             owner = records.kind(kind)  # registered by desktop.cases / desktop.roster

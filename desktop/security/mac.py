@@ -22,6 +22,8 @@ from __future__ import annotations
 import hmac
 import json
 
+from desktop.dbtools import paged
+
 # kind -> (table, id column, covered columns, label for messages)
 COVER = {
     "case": ("cases", "id", ("station", "case_no", "deleted", "archived", "doc")),
@@ -222,9 +224,8 @@ def upgrade(db, reseal, actor: str | None, log) -> bool:
             if kind == "setting":
                 where = f" where key in ({','.join('?' * len(PROTECTED_SETTINGS))})"
                 params = tuple(sorted(PROTECTED_SETTINGS))
-            rows = db.conn.execute(f"select rowid, {idcol}, {', '.join(cols)} from {table}{where}", params).fetchall()
-            db.conn.executemany(f"update {table} set mac = ? where rowid = ?",
-                                [(compute(k, kind, r[1], r[2:]), r[0]) for r in rows])
+            for r in paged(db.conn, table, f"{idcol}, {', '.join(cols)}", where[len(" where "):], params):
+                db.conn.execute(f"update {table} set mac = ? where rowid = ?", (compute(k, kind, r[1], r[2:]), r[0]))
     return True
 
 
