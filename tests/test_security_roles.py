@@ -310,9 +310,12 @@ def test_old_file_before_upgrade_nothing_breaks(old_file):
 def test_old_file_upgrades_at_first_administrator_sign_in(old_file):
     h = dbm.open_database(old_file)
     try:
+        # the sign-in dialog warns of the one-time rewrite before it starts (minutes at a city hub)
+        assert keys.upgrade_pending_cases(h) == h.conn.execute("select count(*) from cases").fetchone()[0] == 1
         public_before = sync_keys.signing_public(h)[0]
         keys.login(h, "admin", PASSWORDS["admin"])
         assert not keys.needs_upgrade(h)
+        assert keys.upgrade_pending_cases(h) == 0
         rows = dict(h.conn.execute("select name, length(wrapped) from user_keys"))
         # the viewer's and auditor's rows are gone; admin2 keeps the data key until an admin resets
         # its password (the admin key can only be wrapped with a password we know)

@@ -80,3 +80,28 @@ def test_roster_page_shows_sex_to_a_user_holding_the_key(qtbot, session, qsettin
     qtbot.addWidget(page)
     shown = {page.table.item(r, 1).text() for r in range(page.table.rowCount())}
     assert shown & {"男", "女"}
+
+
+def test_sign_in_warns_of_a_long_one_time_upgrade(tmp_path, monkeypatch, qapp):
+    """A file from before issue 15 at a city hub: the sign-in dialog says the one-time rewrite takes
+    minutes before it starts, instead of a silent 'please wait' for a quarter of an hour."""
+    import gzip
+    import shutil
+    from pathlib import Path
+
+    from desktop import db as dbm
+    from desktop.ui import login
+
+    monkeypatch.setenv("MEDIATION_DESK_HOME", str(tmp_path / "home"))
+    old = Path(__file__).resolve().parents[1] / "fixtures" / "security" / "pre_issue15.sqlite.gz"
+    path = tmp_path / "old.sqlite"
+    with gzip.open(old, "rb") as src, open(path, "wb") as dst:
+        shutil.copyfileobj(src, dst)
+    h = dbm.open_database(path)
+    try:
+        assert login._signing_in_message(h) == "正在登录，请稍候…"  # one case: seconds, no warning
+        monkeypatch.setattr(login, "UPGRADE_NOTICE_CASES", 1)
+        text = login._signing_in_message(h)
+        assert "一次性升级数据保护" in text and "1 件案件" in text and "请勿关闭程序" in text
+    finally:
+        h.conn.close()
