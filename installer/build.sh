@@ -32,7 +32,9 @@ need_tools python3:python3 tar:tar
 PY="${PYTHON:-python3}"
 # What gets packed: the committed HEAD (git archive into build/src), so a release never holds
 # half-finished edits lying in the working tree; --worktree packs the working tree instead.
-SRC="$ROOT/build/src-${1:-x}"  # one per target, so two builds can run side by side
+# one per target (deb-amd64, deb-arm64, windows), so two builds can run side by side
+SRC="$ROOT/build/src-${1:-x}"
+case "${2:-}" in ""|--*) ;; *) SRC="$SRC-$2" ;; esac
 if [ "${2:-}" = "--worktree" ] || [ "${3:-}" = "--worktree" ] || [ ! -d "$ROOT/.git" ]; then
     SRC="$ROOT"
 else

@@ -130,8 +130,9 @@ cp "$S_HOST" "$LOGS/source.sqlite"
 [ ! -f "$S_HOST-wal" ] || cp "$S_HOST-wal" "$LOGS/source.sqlite"-wal
 inst=() src=()
 # The yardstick: the same program from source on the host — the source the installer was built from
-# (build/src-deb, HEAD at the build) if there, else the working tree
-YARD="$ROOT/build/src-deb"
+# (build/src-deb-<arch>, HEAD at the build) if there, else the working tree
+YARD="$ROOT/build/src-deb-$ARCH"
+[ -d "$YARD/desktop" ] || YARD="$ROOT/build/src-deb"
 [ -d "$YARD/desktop" ] || YARD="$ROOT"
 log "source run from ${YARD#$ROOT/}"
 for i in 1 2 3; do  # (timeout: a window that never paints must not hang the test)
