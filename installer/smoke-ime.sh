@@ -46,7 +46,8 @@ chroot "$CH" chown -R clerk:clerk /home/clerk/.config
 U=(chroot --userspec=clerk:clerk "$CH" env -i PATH=/usr/bin:/bin HOME=/home/clerk LANG=zh_CN.UTF-8 LC_ALL=C.UTF-8
    DISPLAY="$DISP" XDG_RUNTIME_DIR=/tmp/clerk-run)
 mkdir -p "$CH/tmp/clerk-run" && chroot "$CH" chown clerk:clerk /tmp/clerk-run && chmod 700 "$CH/tmp/clerk-run"
-BUS="$("${U[@]}" dbus-daemon --session --fork --print-address=1 --address=unix:path=/tmp/clerk-run/bus)"
+{ read -r BUS; read -r BUS_PID; } < <("${U[@]}" dbus-daemon --session --fork --print-address=1 --print-pid=1 \
+    --address=unix:path=/tmp/clerk-run/bus)
 U+=(DBUS_SESSION_BUS_ADDRESS="$BUS")
 "${U[@]}" fcitx5 -d -r > "$ROOT/build/smoke-fcitx5.log" 2>&1
 for _ in $(seq 100); do
@@ -63,7 +64,7 @@ say "fcitx5 running; ibus address file: $(ls "$CH/home/clerk/.config/ibus/bus/" 
 "${U[@]}" QT_IM_MODULE=fcitx XMODIFIERS=@im=fcitx QT_LOGGING_RULES="qt.qpa.input.methods=true" MEDIATION_DESK_USER=admin MEDIATION_DESK_PASSWORD=admin12345 \
     mediation-desk --db "$S" > "$ROOT/build/smoke-ime-app.log" 2>&1 &
 APP=$!
-trap 'kill $APP 2>/dev/null || true; "${U[@]}" fcitx5-remote -e >/dev/null 2>&1 || true' EXIT
+trap 'kill $APP 2>/dev/null || true; "${U[@]}" fcitx5-remote -e >/dev/null 2>&1 || true; kill "$BUS_PID" 2>/dev/null || true' EXIT
 wid=""
 for _ in $(seq 150); do
     wid="$(X xdotool search --onlyvisible --name "调解工作台" 2>/dev/null | head -1 || true)"
