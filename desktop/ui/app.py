@@ -32,6 +32,28 @@ def make_app(argv=None):
     return app
 
 
+def quit_on_terminate(app) -> None:
+    """SIGTERM (a Linux session logging out, a shutdown, `kill`) and SIGHUP leave the event loop the
+    normal way, so main() closes the reader, the check and the write worker (a save in progress
+    finishes) instead of dying inside Qt's teardown — an installed build segfaulted there when
+    stopped. Python runs signal handlers only between bytecodes, so a timer wakes it while Qt waits."""
+    import signal
+
+    from PySide6.QtCore import QTimer
+
+    def leave(signum, frame):  # noqa: ARG001 - the signal module's signature
+        app.quit()
+    for name in ("SIGTERM", "SIGHUP"):
+        sig = getattr(signal, name, None)  # Windows has no SIGHUP
+        if sig is not None:
+            signal.signal(sig, leave)
+    timer = QTimer(app)
+    timer.setInterval(250)
+    timer.timeout.connect(lambda: None)
+    timer.start()
+    app._terminate_timer = timer
+
+
 def install_exception_hook(app) -> None:
     """Any exception that escapes a slot or event handler becomes a Chinese dialog and a log entry
     (desktop/faults.py: logs/mediation-desk.log in the data folder), never a silent failure."""
@@ -393,6 +415,7 @@ def main(db_path: str | None = None) -> int:
     # Only what the sign-in dialog needs is imported before it shows; the rest loads behind it.
     app = make_app()
     install_exception_hook(app)
+    quit_on_terminate(app)
     from desktop.ui.pdf_preview import sweep_temp
 
     sweep_temp(older_than_s=60)  # previews a crashed run left behind (another running copy's are younger)
