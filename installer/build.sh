@@ -3,6 +3,9 @@
 #
 #   bash installer/build.sh deb [amd64]     -> dist/mediation-desk_<version>_amd64.deb
 #   bash installer/build.sh deb arm64       -> dist/mediation-desk_<version>_arm64.deb
+#   bash installer/build.sh deb amd64 --base bullseye
+#                                           -> dist/mediation-desk_<version>_amd64-bullseye.deb
+#                                              (for glibc 2.31: UOS 20, Kylin V10; see below)
 #   bash installer/build.sh windows         -> dist/mediation-desk_<version>_windows_x64.exe
 #
 # The .deb: a PyInstaller --onedir bundle of `python -m desktop` (every module of the desktop
@@ -20,6 +23,14 @@
 # A .deb for another architecture (arm64 on an amd64 host) is built by this same script inside a
 # debootstrapped bookworm of that architecture (build/chroots/bookworm-<arch>-build, made once),
 # run by qemu-user-static: root, debootstrap, qemu-user-static and binfmt-support needed; slow.
+#
+# --base bullseye builds inside a debootstrapped Debian 11 (glibc 2.31; build/chroots/bullseye-<arch>-build,
+# made once), so the bundle runs on systems older than the build host (a bundle made on bookworm needs
+# glibc 2.36: "GLIBC_2.35 not found" on UOS 20 / Kylin V10). Debian 11 has Python 3.9 only, so CPython
+# 3.11 is built there once from Debian's own source tarball (bookworm's python3.11 orig.tar.gz, checked
+# against its sha256) into /opt/py311 of the chroot. PySide6 resolves to the newest wheel for that
+# glibc (6.9.3, manylinux_2_28). The .deb's libc6 (>= x) is the highest GLIBC_ symbol version the
+# bundle asks for, read from the bundle itself; the build stops if that exceeds the base's glibc.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -30,12 +41,25 @@ die() { log "$*"; exit 1; }
 need_tools python3:python3 tar:tar
 
 PY="${PYTHON:-python3}"
+BASE_SUITE=""
+WORKTREE=0
+POS=()
+_args=("$@")
+for ((_i = 0; _i < ${#_args[@]}; _i++)); do
+    case "${_args[$_i]}" in
+        --base) _i=$((_i + 1)); BASE_SUITE="${_args[$_i]:-}"; [ -n "$BASE_SUITE" ] || { log "--base needs a suite (bullseye)"; exit 1; } ;;
+        --worktree) WORKTREE=1 ;;
+        *) POS+=("${_args[$_i]}") ;;
+    esac
+done
+set -- "${POS[@]}"
 # What gets packed: the committed HEAD (git archive into build/src), so a release never holds
 # half-finished edits lying in the working tree; --worktree packs the working tree instead.
 # one per target (deb-amd64, deb-arm64, windows), so two builds can run side by side
 SRC="$ROOT/build/src-${1:-x}"
-case "${2:-}" in ""|--*) ;; *) SRC="$SRC-$2" ;; esac
-if [ "${2:-}" = "--worktree" ] || [ "${3:-}" = "--worktree" ] || [ ! -d "$ROOT/.git" ]; then
+[ -z "${2:-}" ] || SRC="$SRC-$2"
+[ -z "$BASE_SUITE" ] || SRC="$SRC-$BASE_SUITE"
+if [ "$WORKTREE" = 1 ] || [ ! -d "$ROOT/.git" ]; then
     SRC="$ROOT"
 else
     need_tools git:git
@@ -102,8 +126,12 @@ build_deb() {
     local arch="${1:-amd64}"
     local host
     host="$(dpkg --print-architecture)"
+    if [ -n "$BASE_SUITE" ]; then
+        build_deb_in_chroot "$arch" "$BASE_SUITE"
+        return
+    fi
     if [ "$arch" != "$host" ]; then
-        build_deb_in_chroot "$arch"
+        build_deb_in_chroot "$arch" bookworm
         return
     fi
     need_tools dpkg-deb:dpkg objdump:binutils
@@ -116,6 +144,18 @@ build_deb() {
     mkdir -p "$stage/DEBIAN" "$stage$app" "$stage/usr/bin" "$stage/usr/share/applications" \
              "$stage/usr/share/doc/$NAME/fonts"
     cp -a "build/pyi-linux-$arch/dist/$NAME/." "$stage$app/"
+    if [ -n "${DEB_GLIBC_FROM_BUNDLE:-}" ]; then
+        # libc6 (>= the highest GLIBC_ version any file of the bundle asks for); stop if the base lacks it
+        local floor have
+        floor="$(find "$stage$app" -type f \( -name '*.so*' -o -perm -u+x \) -print0 \
+            | { xargs -0 objdump -T 2>/dev/null || true; } | grep -o 'GLIBC_[0-9][0-9.]*' | sed 's/GLIBC_//' | sort -uV | tail -1)"
+        have="$(ldd --version | head -1 | grep -o '[0-9][0-9.]*$')"
+        [ -n "$floor" ] || die "no GLIBC_ versions found in the bundle"
+        [ "$(printf '%s\n%s\n' "$floor" "$have" | sort -V | tail -1)" = "$have" ] \
+            || die "the bundle asks for GLIBC_$floor, the base has $have"
+        log "the bundle needs glibc >= $floor (the base has $have)"
+        DEB_DEPENDS="${DEB_DEPENDS/libc6 (>= 2.36)/libc6 (>= $floor)}"
+    fi
 
     cat > "$stage/usr/bin/$NAME" <<EOF
 #!/bin/sh
@@ -220,29 +260,46 @@ pack_deb() {  # pack_deb STAGE OUT T0
     echo "$out"
 }
 
-build_deb_in_chroot() {  # build_deb_in_chroot ARCH: this script inside a bookworm of ARCH under qemu
-    local arch="$1" qemu
-    case "$arch" in
-        arm64) qemu=qemu-aarch64-static ;;
-        *) die "no qemu route known for $arch" ;;
-    esac
-    need_tools debootstrap:debootstrap "$qemu:qemu-user-static" update-binfmts:binfmt-support
+# CPython 3.11 for a base that lacks it (bullseye): Debian's own source tarball of bookworm's python3.11
+PY311_TARBALL="python3.11_3.11.2.orig.tar.gz"
+PY311_SHA256="2411c74bda5bbcfcddaf4531f66d1adc73f247f529aee981b029513aefdbf849"
+PY311_URL="${MIRROR:-http://deb.debian.org/debian}/pool/main/p/python3.11/$PY311_TARBALL"
+
+build_deb_in_chroot() {  # build_deb_in_chroot ARCH SUITE: this script inside a SUITE of ARCH (qemu for another arch)
+    local arch="$1" suite="${2:-bookworm}" qemu="" host
+    host="$(dpkg --print-architecture)"
+    if [ "$arch" != "$host" ]; then
+        case "$arch" in
+            arm64) qemu=qemu-aarch64-static ;;
+            *) die "no qemu route known for $arch" ;;
+        esac
+        need_tools "$qemu:qemu-user-static" update-binfmts:binfmt-support
+    fi
+    need_tools debootstrap:debootstrap
     need_root
-    local ch="$ROOT/build/chroots/bookworm-$arch-build" mirror="${MIRROR:-http://deb.debian.org/debian}" t0
+    local ch="$ROOT/build/chroots/$suite-$arch-build" mirror="${MIRROR:-http://deb.debian.org/debian}" t0
     t0=$(date +%s)
-    trap 'chroot_umount "$ROOT/build/chroots/bookworm-'"$arch"'-build"' EXIT
-    # python3 (3.11 in bookworm) with venv and its shared library (PyInstaller bundles it), binutils
-    # for PyInstaller; the Qt libraries make_icons.py needs offscreen (debian-packages.txt's group)
-    local pkgs="ca-certificates python3 python3-venv libpython3.11 binutils libgl1 libxkbcommon0 libegl1 \
-libglib2.0-0 libfreetype6 libfontconfig1 libdbus-1-3"
+    trap 'chroot_umount "'"$ch"'"' EXIT
+    # binutils for PyInstaller; the Qt libraries make_icons.py needs offscreen (debian-packages.txt's group)
+    local pkgs="ca-certificates binutils libgl1 libxkbcommon0 libegl1 libglib2.0-0 libfreetype6 libfontconfig1 libdbus-1-3"
+    local pyinch=""
+    case "$suite" in
+        # python3 (3.11 in bookworm) with venv and its shared library (PyInstaller bundles it)
+        bookworm) pkgs="ca-certificates python3 python3-venv libpython3.11 ${pkgs#ca-certificates }" ;;
+        # what CPython 3.11's build needs for the modules the program uses (ssl, sqlite3, lzma, bz2,
+        # zlib, ctypes, uuid); python3 (3.9) only for the shell's need_tools
+        bullseye) pkgs="$pkgs python3 gcc make pkg-config libssl-dev zlib1g-dev libbz2-dev liblzma-dev libffi-dev \
+libsqlite3-dev uuid-dev"; pyinch=/opt/py311/bin/python3.11 ;;
+        *) die "no build route known for base $suite (bookworm, bullseye)" ;;
+    esac
     if [ "$(cat "$ch/.build-packages" 2>/dev/null)" != "$pkgs" ]; then
         if [ ! -f "$ch/etc/debian_version" ]; then
-            log "debootstrap --variant=minbase --arch=$arch bookworm (once; under qemu)"
+            log "debootstrap --variant=minbase --arch=$arch $suite (once)"
             mkdir -p "$(dirname "$ch")"
-            nice -n 10 debootstrap --variant=minbase --arch="$arch" bookworm "$ch" "$mirror" > "$ch.log" 2>&1 \
+            nice -n 10 debootstrap --variant=minbase --arch="$arch" "$suite" "$ch" "$mirror" > "$ch.log" 2>&1 \
                 || die "debootstrap, see $ch.log"
         fi
-        debian_sources "$ch" bookworm "$mirror"
+        debian_sources "$ch" "$suite" "$mirror"
         # reach PyPI the way the host does (its extra CA certificates, its pip configuration)
         mkdir -p "$ch/usr/local/share/ca-certificates"
         cp /usr/local/share/ca-certificates/*.crt "$ch/usr/local/share/ca-certificates/" 2>/dev/null || true
@@ -254,16 +311,42 @@ libglib2.0-0 libfreetype6 libfontconfig1 libdbus-1-3"
         printf '%s' "$pkgs" > "$ch/.build-packages"
     fi
     chroot_mount "$ch"
+    if [ -n "$pyinch" ] && [ ! -x "$ch$pyinch" ]; then
+        need_tools curl:curl
+        local tb="$ROOT/build/py311-src/$PY311_TARBALL" t1
+        if [ ! -f "$tb" ]; then
+            mkdir -p "$(dirname "$tb")"
+            curl -fsS -o "$tb.part" "$PY311_URL" || die "could not download $PY311_URL"
+            mv "$tb.part" "$tb"
+        fi
+        printf '%s  %s\n' "$PY311_SHA256" "$tb" | sha256sum -c --quiet - || die "$tb: sha256 differs from Debian's"
+        rm -rf "$ch/tmp/py311" && mkdir -p "$ch/tmp/py311"
+        tar xzf "$tb" -C "$ch/tmp/py311"
+        log "building CPython 3.11.2 in $ch (once; --enable-shared, no PGO; several minutes)"
+        t1=$(date +%s)
+        chroot "$ch" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 sh -c \
+            "cd /tmp/py311/Python-3.11.2 && nice -n 10 ./configure --prefix=/opt/py311 --enable-shared \
+             LDFLAGS=-Wl,-rpath,/opt/py311/lib && nice -n 10 make -j2 && make install" > "$ch.python.log" 2>&1 \
+            || die "CPython build failed, see $ch.python.log"
+        chroot "$ch" "$pyinch" -c 'import ssl, sqlite3, lzma, bz2, zlib, ctypes, uuid, venv' \
+            || die "the CPython built in $ch lacks a module (see $ch.python.log)"
+        rm -rf "$ch/tmp/py311"
+        log "CPython 3.11.2 built in $(( $(date +%s) - t1 )) s"
+    fi
     # the source to pack (HEAD, or the working tree with --worktree), keeping build/ (the venv) between runs
     mkdir -p "$ch/src"
     find "$ch/src" -mindepth 1 -maxdepth 1 ! -name build -exec rm -rf {} +
     (cd "$SRC" && tar -c pyproject.toml README.md desktop resources forms installer) | tar -x -C "$ch/src"
-    log "building inside $ch (qemu-user-static; slow)"
-    chroot "$ch" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 DEB_STAGE_ONLY=1 \
+    log "building inside $ch$( [ -z "$qemu" ] || echo ' (qemu-user-static; slow)')"
+    local extra=()
+    [ -z "$pyinch" ] || extra=(PYTHON="$pyinch" DEB_GLIBC_FROM_BUNDLE=1)
+    chroot "$ch" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 DEB_STAGE_ONLY=1 "${extra[@]}" \
         bash /src/installer/build.sh deb "$arch" >&2 || die "the build inside $ch failed"
-    log "bundle staged under qemu in $(( $(date +%s) - t0 )) s; packing on the host"
+    log "bundle staged in the $suite chroot in $(( $(date +%s) - t0 )) s; packing on the host"
     need_tools dpkg-deb:dpkg
-    pack_deb "$ch/src/build/deb-$arch" "dist/${NAME}_${VERSION}_${arch}.deb" "$t0"
+    local out="dist/${NAME}_${VERSION}_${arch}.deb"
+    [ "$suite" = bookworm ] || out="dist/${NAME}_${VERSION}_${arch}-$suite.deb"
+    pack_deb "$ch/src/build/deb-$arch" "$out" "$t0"
 }
 
 # --- Windows ----------------------------------------------------------------------------------------
@@ -365,7 +448,7 @@ build_windows() {
 }
 
 case "${1:-}" in
-    deb) arch="${2:-}"; [ "$arch" = "--worktree" ] && arch=""; build_deb "${arch:-$(dpkg --print-architecture)}" ;;
+    deb) build_deb "${2:-$(dpkg --print-architecture)}" ;;
     windows) build_windows ;;
-    *) die "usage: bash installer/build.sh deb [amd64|arm64] | windows" ;;
+    *) die "usage: bash installer/build.sh deb [amd64|arm64] [--base bullseye] | windows" ;;
 esac

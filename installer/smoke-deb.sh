@@ -3,10 +3,12 @@
 # command line through a station's and a hub's whole round, the window on a virtual screen (a
 # screenshot is kept), the first-window time beside the source run, then removal and what remains.
 #
-#   sudo bash installer/smoke-deb.sh [DEB] [--ime]
+#   sudo bash installer/smoke-deb.sh [DEB] [--ime] [--base bullseye]
 #
 # DEB defaults to dist/<name>_<version>_<host arch>.deb (bash installer/build.sh deb). The chroot
 # takes the .deb's architecture: an arm64 .deb on an amd64 host runs under qemu-user-static.
+# --base SUITE (or SUITE=...) tests in a fresh SUITE instead of bookworm: `--base bullseye` (glibc 2.31)
+#       for the .deb of `build.sh deb amd64 --base bullseye`, which is then the default DEB.
 # --ime also installs fcitx5 with pinyin in the chroot and types "nihao" + space into the
 #       registration form's first field (installer/smoke-ime.sh checks it holds 你好).
 #
@@ -15,7 +17,7 @@
 # Nothing test-only is installed in the chroot before the .deb, so a missing Depends shows as a
 # failure here. The X server runs on the host (Xvfb; a chroot shares the host's abstract X socket),
 # screenshots are taken there. Figures go to build/smoke-deb-$ARCH.txt, the screenshot to
-# docs/install/linux-$ARCH.png. Needs root and the tools need_tools names below (it prints the
+# docs/install/linux-$ARCH.png (-$ARCH-$SUITE.txt / .png for a SUITE other than bookworm). Needs root and the tools need_tools names below (it prints the
 # apt-get line); the repository's .venv for the source-run comparison and to open report.xlsx.
 set -euo pipefail
 
@@ -28,14 +30,20 @@ SUITE="${SUITE:-bookworm}"
 HOST_ARCH="$(dpkg --print-architecture)"
 IME=0
 DEB=""
+NEXT_BASE=0
 for a in "$@"; do
+    if [ "$NEXT_BASE" = 1 ]; then SUITE="$a"; NEXT_BASE=0; continue; fi
     case "$a" in
         --ime) IME=1 ;;
+        --base) NEXT_BASE=1 ;;
         *) DEB="$a" ;;
     esac
 done
+# what a run's files are called: nothing added for bookworm (as before), -SUITE for another base
+TAG=""
+[ "$SUITE" = bookworm ] || TAG="-$SUITE"
 read -r NAME VERSION < <(project_name_version)
-DEB="${DEB:-dist/${NAME}_${VERSION}_${HOST_ARCH}.deb}"
+DEB="${DEB:-dist/${NAME}_${VERSION}_${HOST_ARCH}$TAG.deb}"
 [ -f "$DEB" ] || { printf '没有 %s:请先运行 bash installer/build.sh deb\nno %s: run bash installer/build.sh deb first\n' "$DEB" "$DEB" >&2; exit 1; }
 ARCH="$(dpkg-deb -f "$DEB" Architecture)"
 # another architecture (arm64 on an amd64 host) runs through qemu-user-static's binfmt handler
@@ -45,12 +53,12 @@ need_root
 
 BASE="build/chroots/$SUITE-$ARCH-base"
 CH="$ROOT/build/chroots/smoke-$SUITE-$ARCH"
-SHOT="$ROOT/docs/install/linux-$ARCH.png"
+SHOT="$ROOT/docs/install/linux-$ARCH$TAG.png"
 DISP="${SMOKE_DISPLAY:-:57}"
-LOGS="$ROOT/build/smoke-deb-$ARCH"  # the logs of one architecture's run (two may run side by side)
+LOGS="$ROOT/build/smoke-deb-$ARCH$TAG"  # the logs of one architecture's run (two may run side by side)
 mkdir -p "$LOGS"
-smoke_log_setup "$ROOT/build/smoke-deb-$ARCH.txt" smoke
-log "$(basename "$DEB"): $ARCH on a $HOST_ARCH host$( [ "$ARCH" = "$HOST_ARCH" ] || echo ' (qemu-user-static)')"
+smoke_log_setup "$ROOT/build/smoke-deb-$ARCH$TAG.txt" smoke
+log "$(basename "$DEB"): $ARCH in a fresh $SUITE on a $HOST_ARCH host$( [ "$ARCH" = "$HOST_ARCH" ] || echo ' (qemu-user-static)')"
 
 MIRROR="$(cat /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '/^URIs:/ {print $2}' | grep -E '/debian/?$' | head -1 || true)"
 MIRROR="${MIRROR:-http://deb.debian.org/debian}"
@@ -131,7 +139,8 @@ cp "$S_HOST" "$LOGS/source.sqlite"
 inst=() src=()
 # The yardstick: the same program from source on the host — the source the installer was built from
 # (build/src-deb-<arch>, HEAD at the build) if there, else the working tree
-YARD="$ROOT/build/src-deb-$ARCH"
+YARD="$ROOT/build/src-deb-$ARCH$TAG"
+[ -d "$YARD/desktop" ] || YARD="$ROOT/build/src-deb-$ARCH"
 [ -d "$YARD/desktop" ] || YARD="$ROOT/build/src-deb"
 [ -d "$YARD/desktop" ] || YARD="$ROOT"
 log "source run from ${YARD#$ROOT/}"
