@@ -156,6 +156,7 @@ build_deb() {
         log "the bundle needs glibc >= $floor (the base has $have)"
         DEB_DEPENDS="${DEB_DEPENDS/libc6 (>= 2.36)/libc6 (>= $floor)}"
     fi
+    [ -z "${DEB_EXTRA_DEPENDS:-}" ] || DEB_DEPENDS="$DEB_DEPENDS, $DEB_EXTRA_DEPENDS"
 
     cat > "$stage/usr/bin/$NAME" <<EOF
 #!/bin/sh
@@ -282,14 +283,17 @@ build_deb_in_chroot() {  # build_deb_in_chroot ARCH SUITE: this script inside a 
     trap 'chroot_umount "'"$ch"'"' EXIT
     # binutils for PyInstaller; the Qt libraries make_icons.py needs offscreen (debian-packages.txt's group)
     local pkgs="ca-certificates binutils libgl1 libxkbcommon0 libegl1 libglib2.0-0 libfreetype6 libfontconfig1 libdbus-1-3"
-    local pyinch=""
+    local pyinch="" extra_deps=""
     case "$suite" in
         # python3 (3.11 in bookworm) with venv and its shared library (PyInstaller bundles it)
         bookworm) pkgs="ca-certificates python3 python3-venv libpython3.11 ${pkgs#ca-certificates }" ;;
         # what CPython 3.11's build needs for the modules the program uses (ssl, sqlite3, lzma, bz2,
         # zlib, ctypes, uuid); python3 (3.9) only for the shell's need_tools
         bullseye) pkgs="$pkgs python3 gcc make pkg-config libssl-dev zlib1g-dev libbz2-dev liblzma-dev libffi-dev \
-libsqlite3-dev uuid-dev"; pyinch=/opt/py311/bin/python3.11 ;;
+libsqlite3-dev uuid-dev"; pyinch=/opt/py311/bin/python3.11
+            # PySide6 6.9.3 (what pip takes on glibc 2.31) links these where 6.12 does not: its xcb
+            # plugin libxcb-randr, its Qt libraries libatomic (smoke-deb.sh --base bullseye found them)
+            extra_deps="libxcb-randr0, libatomic1" ;;
         *) die "no build route known for base $suite (bookworm, bullseye)" ;;
     esac
     if [ "$(cat "$ch/.build-packages" 2>/dev/null)" != "$pkgs" ]; then
@@ -339,7 +343,7 @@ libsqlite3-dev uuid-dev"; pyinch=/opt/py311/bin/python3.11 ;;
     (cd "$SRC" && tar -c pyproject.toml README.md desktop resources forms installer) | tar -x -C "$ch/src"
     log "building inside $ch$( [ -z "$qemu" ] || echo ' (qemu-user-static; slow)')"
     local extra=()
-    [ -z "$pyinch" ] || extra=(PYTHON="$pyinch" DEB_GLIBC_FROM_BUNDLE=1)
+    [ -z "$pyinch" ] || extra=(PYTHON="$pyinch" DEB_GLIBC_FROM_BUNDLE=1 DEB_EXTRA_DEPENDS="$extra_deps")
     chroot "$ch" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 DEB_STAGE_ONLY=1 "${extra[@]}" \
         bash /src/installer/build.sh deb "$arch" >&2 || die "the build inside $ch failed"
     log "bundle staged in the $suite chroot in $(( $(date +%s) - t0 )) s; packing on the host"
