@@ -187,8 +187,10 @@ class PrintJob(QThread):
 
 
 def start_print(parent, documents: list[bytes], printer=None, *, vector_copy: bool | None = None,
-                on_done=None) -> PrintJob | None:
-    """Ask for the printer (unless given), then print on a helper thread with a progress window."""
+                on_done=None, watch=None) -> PrintJob | None:
+    """Ask for the printer (unless given), then print on a helper thread with a progress window.
+    `watch(job)` is called before the thread starts: a signal emitted by a job that has already
+    finished is lost to anything connected later (a short job can end before start() returns)."""
     from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 
     if printer is None:
@@ -226,6 +228,8 @@ def start_print(parent, documents: list[bytes], printer=None, *, vector_copy: bo
     job.progress_dialog = progress
     if parent is not None:
         parent._print_job = job  # kept alive while printing
+    if watch is not None:
+        watch(job)
     job.start()
     return job
 
@@ -380,8 +384,8 @@ class PdfPreview(QWidget):
         self.status.setText(f"已保存：{path}")
         return path
 
-    def print_document(self, printer=None, *, vector_copy: bool | None = None):
-        job = start_print(self, [self.data], printer, vector_copy=vector_copy,
+    def print_document(self, printer=None, *, vector_copy: bool | None = None, watch=None):
+        job = start_print(self, [self.data], printer, vector_copy=vector_copy, watch=watch,
                           on_done=lambda pages: self.status.setText(f"已送打印机：{pages} 页"))
         if job is not None:
             self.status.setText("正在打印…")

@@ -254,10 +254,11 @@ def test_first_day_of_a_township_clerk(qtbot, tmp_path, qsettings, chinese_qt, m
         printer = QPrinter(QPrinter.PrinterResolution)
         printer.setOutputFormat(QPrinter.PdfFormat)
         printer.setOutputFileName(str(tmp_path / "printed.pdf"))
-        job = pv.print_document(printer, vector_copy=False)  # a real (raster) print job, off the UI thread
-        with qtbot.waitSignal(job.succeeded, timeout=60000) as sig:
-            pass
-        assert sig.args[0] == pv.doc.pageCount()
+        printed = []
+        # a real (raster) print job, off the UI thread; watched from before it starts (a short job can end first)
+        pv.print_document(printer, vector_copy=False, watch=lambda job: job.succeeded.connect(printed.append))
+        qtbot.waitUntil(lambda: bool(printed), timeout=60000)
+        assert printed == [pv.doc.pageCount()]
         pv.close()
         qtbot.waitUntil(lambda: md_doc_dirs() <= temp_before, timeout=3000)
 

@@ -161,12 +161,14 @@ def test_printing_keeps_the_ui_thread_free(qtbot, session, dossier, tmp_path):
     meter = GapMeter()
     meter.start()
     t0 = time.perf_counter()
-    job = pv.print_document(printer, vector_copy=False)  # rasterised like a real printer, on a helper thread
+    progress, done = [], []
+
+    def watch(job):  # connected before the thread starts: a fast job's signals are not missed
+        job.progress.connect(lambda n, total: progress.append((n, total)))
+        job.succeeded.connect(done.append)
+    job = pv.print_document(printer, vector_copy=False, watch=watch)  # rasterised like a real printer, on a helper thread
     opening = OpeningWatch(job.progress_dialog)  # before the event loop runs again: it opens later
-    progress = []
-    job.progress.connect(lambda done, total: progress.append((done, total)))
-    with qtbot.waitSignal(job.succeeded, timeout=120000):
-        pass
+    qtbot.waitUntil(lambda: bool(done), timeout=120000)
     meter.stop()
     seconds = time.perf_counter() - t0
     assert progress[-1] == (pages, pages) and len(progress) == pages  # progress page by page
@@ -185,9 +187,10 @@ def test_print_to_file_writes_our_vector_pdf(qtbot, session, dossier, tmp_path):
     printer = QPrinter(QPrinter.PrinterResolution)
     printer.setOutputFormat(QPrinter.PdfFormat)
     printer.setOutputFileName(str(tmp_path / "to-file.pdf"))
-    job = pv.print_document(printer)  # what the print dialog's 打印到文件 gives
-    with qtbot.waitSignal(job.succeeded, timeout=30000):
-        pass
+    done = []
+    pv.print_document(printer, watch=lambda job: job.succeeded.connect(done.append))  # what 打印到文件 gives
+    # connected before the thread starts: copying a 200 KB file can end before a later connect (CI)
+    qtbot.waitUntil(lambda: bool(done), timeout=60000)
     assert (tmp_path / "to-file.pdf").read_bytes() == dossier
 
 
