@@ -56,12 +56,12 @@ def choose(qtbot, combo: QComboBox, data=None, text: str | None = None) -> None:
     assert idx >= 0, f"{combo} has no {data or text}"
     combo.showPopup()
     view = combo.view()
-    qtbot.waitUntil(lambda: view.isVisible(), timeout=3000)
+    qtbot.waitUntil(lambda: view.isVisible(), timeout=20000)
     index = view.model().index(idx, combo.modelColumn())
     view.scrollTo(index)
     rect = view.visualRect(index)
     qtbot.mouseClick(view.viewport(), Qt.LeftButton, pos=rect.center())
-    qtbot.waitUntil(lambda: combo.currentIndex() == idx, timeout=3000)
+    qtbot.waitUntil(lambda: combo.currentIndex() == idx, timeout=20000)
 
 
 def edit_cell(qtbot, table: QTableWidget, row: int, col: int, text: str) -> None:
@@ -94,7 +94,7 @@ def type_into_editor(qtbot, editor, text: str) -> None:
     from shiboken6 import isValid
 
     # the delegate commits on the next loop (and may delete the editor)
-    qtbot.waitUntil(lambda: not isValid(editor) or not editor.isVisible(), timeout=3000)
+    qtbot.waitUntil(lambda: not isValid(editor) or not editor.isVisible(), timeout=20000)
 
 
 def click_tab(qtbot, tabs: QTabWidget, title: str) -> None:

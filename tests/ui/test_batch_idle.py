@@ -99,7 +99,7 @@ def test_idle_lock_hides_content_and_needs_the_password(qtbot, session):
     cw = win.open_case(case_id)
     assert keys.idle_lock_minutes(session.db) == 10 and win.idle.timer.interval() == 600_000
     win.idle.set_interval_ms(80)
-    qtbot.waitUntil(lambda: win.locked, timeout=5000)
+    qtbot.waitUntil(lambda: win.locked, timeout=20000)
     # Back to a long interval before unlocking: with 80 ms the timer restarted by the unlock could
     # lock the window again before the assertions below on a busy machine (the race once seen).
     win.idle.set_interval_ms(600_000)
@@ -118,7 +118,7 @@ def test_idle_lock_hides_content_and_needs_the_password(qtbot, session):
     win.lock_screen.password.setText("demo")
     win.lock_screen.try_unlock()
     assert session.ops.wait_idle()
-    qtbot.waitUntil(lambda: not win.locked, timeout=5000)
+    qtbot.waitUntil(lambda: not win.locked, timeout=20000)
     assert win.central.currentIndex() == 0 and cw.isVisible()
     assert win.idle.timer.isActive() and win.idle.timer.interval() == 600_000  # counting again
     assert keys.unlocked(session.db) is not None

@@ -32,7 +32,7 @@ def test_date_field_typing_and_calendar(qtbot, qsettings):
     assert iso_date(d) == "2026-12-01"
     qtbot.keyClick(d, Qt.Key_F4)  # the calendar pop-up
     cal = d.popup.calendar
-    qtbot.waitUntil(cal.isVisible, timeout=3000)
+    qtbot.waitUntil(cal.isVisible, timeout=20000)
     cal.setSelectedDate(QDate(2026, 12, 24))
     cal.activated.emit(QDate(2026, 12, 24))  # Enter on the chosen day
     assert iso_date(d) == "2026-12-24" and not d.popup.isVisible()

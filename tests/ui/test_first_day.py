@@ -121,7 +121,7 @@ def test_first_day_of_a_township_clerk(qtbot, tmp_path, qsettings, chinese_qt, m
         click(qtbot, dlg.findChild(QDialogButtonBox).button(QDialogButtonBox.Save))
         qtbot.waitUntil(lambda: win.pages["调解员名册"].table.rowCount() == 1, timeout=10000)
         win.show_page(0)
-        qtbot.waitUntil(lambda: panel.labels["roster"].text().count("已完成") == 1, timeout=5000)
+        qtbot.waitUntil(lambda: panel.labels["roster"].text().count("已完成") == 1, timeout=20000)
 
         # 2. register an application
         click(qtbot, panel.buttons["register"])
@@ -161,7 +161,7 @@ def test_first_day_of_a_township_clerk(qtbot, tmp_path, qsettings, chinese_qt, m
         click(qtbot, form.save_button)
         qtbot.waitUntil(lambda: bool(saved), timeout=10000)
         case_id = saved[0]["id"]
-        qtbot.waitUntil(lambda: case_id in win.case_windows, timeout=5000)
+        qtbot.waitUntil(lambda: case_id in win.case_windows, timeout=20000)
         cw: CaseWindow = win.case_windows[case_id]
         cw.resize(1000, 720 - 48)
         qtbot.waitExposed(cw)
@@ -260,7 +260,7 @@ def test_first_day_of_a_township_clerk(qtbot, tmp_path, qsettings, chinese_qt, m
         qtbot.waitUntil(lambda: bool(printed), timeout=60000)
         assert printed == [pv.doc.pageCount()]
         pv.close()
-        qtbot.waitUntil(lambda: md_doc_dirs() <= temp_before, timeout=3000)
+        qtbot.waitUntil(lambda: md_doc_dirs() <= temp_before, timeout=20000)
 
         # 7. join the hub and export the first bundle to the USB stick
         hub_path = tmp_path / "hub.sqlite"
@@ -291,7 +291,7 @@ def test_first_day_of_a_township_clerk(qtbot, tmp_path, qsettings, chinese_qt, m
         assert ex.resend_button.isEnabled()
         session.ops.wait_idle()
         win.show_page(0)
-        qtbot.waitUntil(lambda: not panel.isVisible(), timeout=5000)  # the three steps are done
+        qtbot.waitUntil(lambda: not panel.isVisible(), timeout=20000)  # the three steps are done
         assert not scan(win), scan(win)
         win.close()
     finally:

@@ -36,7 +36,7 @@ def test_pasting_and_entering_the_2027_notice(qtbot, session):
     assert enter.isEnabled() and "全年安排完整" in dialog.result.text()
     qtbot.mouseClick(enter, Qt.LeftButton)
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=10000)
-    qtbot.waitUntil(lambda: "2027年放假安排已录入" in page.message.text(), timeout=5000)
+    qtbot.waitUntil(lambda: "2027年放假安排已录入" in page.message.text(), timeout=20000)
     assert page.overrides.rowCount() == 34  # 29 days off + 5 working days
     got = cases.get_case(db, case["id"])
     assert got["provisional"] is False and got["acceptance_due"] == "2027-01-06"

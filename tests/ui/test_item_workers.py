@@ -69,7 +69,7 @@ def test_items_worker_by_worker_and_the_annex(qtbot, session, tmp_path, monkeypa
     assert "壹万叁仟壹佰伍拾元伍角" in win.items_total.text()
 
     click(qtbot, win.close_button)
-    qtbot.waitUntil(lambda: win.confirm_box is not None and win.confirm_box.isVisible(), timeout=5000)
+    qtbot.waitUntil(lambda: win.confirm_box is not None and win.confirm_box.isVisible(), timeout=20000)
     assert all(f"（{n}）" in win.confirm_box.text() for n in NAMES)
     click(qtbot, win.confirm_box.button(QMessageBox.Yes))
     qtbot.waitUntil(lambda: win.case["status"] == "closed", timeout=10000)

@@ -42,7 +42,7 @@ def test_a_fault_found_behind_the_window_stops_writing(qtbot, session):
     check = startup_check.start(session, win)
     qtbot.waitUntil(lambda: check.result is not None, timeout=20000)
     assert check.result, "quick_check found nothing in a damaged file"
-    qtbot.waitUntil(lambda: getattr(session, "readonly", False), timeout=5000)
+    qtbot.waitUntil(lambda: getattr(session, "readonly", False), timeout=20000)
     assert not session.user.can("write")
     assert win.mode_label.isVisible() and "停止写入" in win.mode_label.text()
     assert "备份" in win.integrity_box.text()

@@ -49,7 +49,7 @@ def test_the_window_paints_before_the_dashboard_is_read_and_answers_clicks_meanw
     nav = win.nav
     click(qtbot, nav.viewport(), nav.visualItemRect(nav.item(1)).center())
     assert win.stack.currentIndex() == 1
-    qtbot.waitUntil(lambda: win.pages["案件"].model.rowCount() > 0, timeout=5000)
+    qtbot.waitUntil(lambda: win.pages["案件"].model.rowCount() > 0, timeout=20000)
     assert not dash.is_loaded
     # the window has painted: the reads run and the dashboard fills in
     session.reader.release()
@@ -109,7 +109,7 @@ def test_reader_runs_in_order_skips_superseded_requests_and_reports_failures(qtb
     assert got == [n]  # "old" was superseded before it ran
     assert len(errors) == 1 and "nowhere" in str(errors[0])
     # the thread and its connection end when the queue is empty; the next read starts them again
-    qtbot.waitUntil(lambda: reader._thread is None, timeout=5000)
+    qtbot.waitUntil(lambda: reader._thread is None, timeout=20000)
     reader.load("a", lambda db: 7, got.append)
     assert reader.wait_idle(10000) and got == [n, 7]
     reader.close()
