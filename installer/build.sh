@@ -157,6 +157,14 @@ build_deb() {
         DEB_DEPENDS="${DEB_DEPENDS/libc6 (>= 2.36)/libc6 (>= $floor)}"
     fi
     [ -z "${DEB_EXTRA_DEPENDS:-}" ] || DEB_DEPENDS="$DEB_DEPENDS, $DEB_EXTRA_DEPENDS"
+    if [ -n "${DEB_UNBUNDLE:-}" ]; then
+        # system libraries PyInstaller copied from the (old) base: taken from the installed system
+        # instead, so a newer system's GL/X stack does not meet older copies of its own libraries (the
+        # bullseye bundle with them crashed at its first window on bookworm; without them it painted)
+        local f
+        for f in $DEB_UNBUNDLE; do rm -f "$stage$app/_internal/$f"; done
+        DEB_DEPENDS="$DEB_DEPENDS, $DEB_UNBUNDLE_DEPENDS"
+    fi
 
     cat > "$stage/usr/bin/$NAME" <<EOF
 #!/bin/sh
@@ -283,7 +291,7 @@ build_deb_in_chroot() {  # build_deb_in_chroot ARCH SUITE: this script inside a 
     trap 'chroot_umount "'"$ch"'"' EXIT
     # binutils for PyInstaller; the Qt libraries make_icons.py needs offscreen (debian-packages.txt's group)
     local pkgs="ca-certificates binutils libgl1 libxkbcommon0 libegl1 libglib2.0-0 libfreetype6 libfontconfig1 libdbus-1-3"
-    local pyinch="" extra_deps=""
+    local pyinch="" extra_deps="" unbundle="" unbundle_deps=""
     case "$suite" in
         # python3 (3.11 in bookworm) with venv and its shared library (PyInstaller bundles it)
         bookworm) pkgs="ca-certificates python3 python3-venv libpython3.11 ${pkgs#ca-certificates }" ;;
@@ -293,7 +301,13 @@ build_deb_in_chroot() {  # build_deb_in_chroot ARCH SUITE: this script inside a 
 libsqlite3-dev uuid-dev"; pyinch=/opt/py311/bin/python3.11
             # PySide6 6.9.3 (what pip takes on glibc 2.31) links these where 6.12 does not: its xcb
             # plugin libxcb-randr, its Qt libraries libatomic (smoke-deb.sh --base bullseye found them)
-            extra_deps="libxcb-randr0, libatomic1" ;;
+            extra_deps="libxcb-randr0, libatomic1"
+            unbundle="libstdc++.so.6 libgcc_s.so.1 libX11-xcb.so.1 libX11.so.6 libXau.so.6 libXdmcp.so.6 libxcb-glx.so.0 \
+libxcb-shm.so.0 libxcb-sync.so.1 libxcb-xfixes.so.0 libxkbcommon.so.0 libfontconfig.so.1 libfreetype.so.6 libexpat.so.1 \
+libglib-2.0.so.0 libgio-2.0.so.0 libgobject-2.0.so.0 libgmodule-2.0.so.0 libgthread-2.0.so.0 libdbus-1.so.3 \
+libsystemd.so.0 libpng16.so.16 libz.so.1"
+            unbundle_deps="libstdc++6, libgcc-s1, libx11-6, libxau6, libxdmcp6, libxcb-glx0, libxcb-shm0, libxcb-sync1, \
+libxcb-xfixes0, libexpat1, libpng16-16, zlib1g, libsystemd0" ;;
         *) die "no build route known for base $suite (bookworm, bullseye)" ;;
     esac
     if [ "$(cat "$ch/.build-packages" 2>/dev/null)" != "$pkgs" ]; then
@@ -343,7 +357,8 @@ libsqlite3-dev uuid-dev"; pyinch=/opt/py311/bin/python3.11
     (cd "$SRC" && tar -c pyproject.toml README.md desktop resources forms installer) | tar -x -C "$ch/src"
     log "building inside $ch$( [ -z "$qemu" ] || echo ' (qemu-user-static; slow)')"
     local extra=()
-    [ -z "$pyinch" ] || extra=(PYTHON="$pyinch" DEB_GLIBC_FROM_BUNDLE=1 DEB_EXTRA_DEPENDS="$extra_deps")
+    [ -z "$pyinch" ] || extra=(PYTHON="$pyinch" DEB_GLIBC_FROM_BUNDLE=1 DEB_EXTRA_DEPENDS="$extra_deps" \
+        DEB_UNBUNDLE="$unbundle" DEB_UNBUNDLE_DEPENDS="$unbundle_deps")
     chroot "$ch" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 DEB_STAGE_ONLY=1 "${extra[@]}" \
         bash /src/installer/build.sh deb "$arch" >&2 || die "the build inside $ch failed"
     log "bundle staged in the $suite chroot in $(( $(date +%s) - t0 )) s; packing on the host"
