@@ -104,6 +104,13 @@ def seal_where(db, kind: str, where: str, params: tuple = ()) -> int:
     return len(rows)
 
 
+def _scope(kind: str) -> tuple[str, tuple]:
+    """The rows of a kind's table that carry MACs: all, except for settings (the protected ones)."""
+    if kind == "setting":
+        return f"key in ({','.join('?' * len(PROTECTED_SETTINGS))})", tuple(sorted(PROTECTED_SETTINGS))
+    return "", ()
+
+
 def _label(kind: str, rid, row_values: dict, db=None) -> str:
     if kind == "case":
         return f"案件 {row_values.get('case_no') or rid}"
@@ -155,12 +162,9 @@ def verify(db, *, limit: int = 200) -> tuple[list[str], list[str]]:
     tampered: list[str] = []
     unverified: list[str] = []
     for kind, (table, idcol, cols) in COVER.items():
-        where = ""
-        params: tuple = ()
-        if kind == "setting":
-            where = f" where key in ({','.join('?' * len(PROTECTED_SETTINGS))})"
-            params = tuple(sorted(PROTECTED_SETTINGS))
-        for r in db.conn.execute(f"select {idcol}, mac, {', '.join(cols)} from {table}{where}", params):
+        where, params = _scope(kind)
+        for r in db.conn.execute(f"select {idcol}, mac, {', '.join(cols)} from {table}"
+                                 f"{' where ' + where if where else ''}", params):
             rid, stored, values = r[0], r[1], r[2:]
             if stored is None:
                 if len(unverified) < limit:
@@ -219,12 +223,8 @@ def upgrade(db, reseal, actor: str | None, log) -> bool:
         db.conn.execute("insert into settings (key, value) values (?, ?) on conflict(key) do update"
                         " set value = excluded.value", (RECORD_MAC_SINCE, json.dumps(1)))
         for kind, (table, idcol, cols) in COVER.items():
-            where = ""
-            params: tuple = ()
-            if kind == "setting":
-                where = f" where key in ({','.join('?' * len(PROTECTED_SETTINGS))})"
-                params = tuple(sorted(PROTECTED_SETTINGS))
-            for r in paged(db.conn, table, f"{idcol}, {', '.join(cols)}", where[len(" where "):], params):
+            where, params = _scope(kind)
+            for r in paged(db.conn, table, f"{idcol}, {', '.join(cols)}", where, params):
                 db.conn.execute(f"update {table} set mac = ? where rowid = ?", (compute(k, kind, r[1], r[2:]), r[0]))
     return True
 
