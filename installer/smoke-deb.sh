@@ -175,7 +175,9 @@ if [ "$IME" -eq 1 ]; then
     stop_xvfb
     IME_DISP="${SMOKE_IME_DISPLAY:-:56}"
     start_xvfb "$IME_DISP" "$LOGS/xvfb-ime.log"
-    bash "$ROOT/installer/smoke-ime.sh" "$CH" "$IME_DISP" "$S" | tee -a "$SMOKE_REPORT" || fail "Chinese input"
+    IME_TAG=""
+    [ "$ARCH$TAG" = amd64 ] || IME_TAG="-$ARCH$TAG"
+    bash "$ROOT/installer/smoke-ime.sh" "$CH" "$IME_DISP" "$S" "$IME_TAG" | tee -a "$SMOKE_REPORT" || fail "Chinese input"
 else
     kill "$APP_PID" 2>/dev/null || true
     wait "$APP_PID" 2>/dev/null || true

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Chinese input through the system's fcitx5 into the installed program (called by smoke-deb.sh --ime).
 #
-#   bash installer/smoke-ime.sh CHROOT DISPLAY STATION_DB
+#   bash installer/smoke-ime.sh CHROOT DISPLAY STATION_DB [SHOT_TAG]
 #
 # In the chroot where the .deb is installed: fcitx5 with pinyin (Debian's fcitx5 and
 # fcitx5-chinese-addons), a session bus, the program started the way a UOS/Kylin session starts it
@@ -9,18 +9,22 @@
 # portal name that fcitx5's ibus frontend serves), Ctrl+N for the registration form, a click into
 # 单位名称, pinyin switched on, "nihao" and a space typed
 # with xdotool. The focused field's text is then copied (Ctrl+A, Ctrl+C) and read from the X
-# clipboard on the host: it must be 你好. A screenshot goes to docs/install/linux-fcitx5.png.
+# clipboard on the host: it must be 你好. A screenshot goes to docs/install/linux-fcitx5[SHOT_TAG].png
+# (SHOT_TAG: smoke-deb.sh passes -ARCH-SUITE for a run other than amd64 bookworm).
 set -euo pipefail
-CH="$1"; DISP="$2"; S="$3"
+CH="$1"; DISP="$2"; S="$3"; SHOT_TAG="${4:-}"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 . "$ROOT/installer/common.sh"
 need_tools xdotool:xdotool xclip:xclip import:imagemagick
-SHOT="$ROOT/docs/install/linux-fcitx5.png"
+SHOT="$ROOT/docs/install/linux-fcitx5$SHOT_TAG.png"
 say() { printf '[ime] %s\n' "$*"; }
 X() { DISPLAY="$DISP" "$@"; }
 
+# the session bus: dbus-daemon + dbus-bin from bookworm on, one "dbus" package before (bullseye)
+BUS_PKGS="dbus-daemon dbus-bin"
+chroot "$CH" apt-cache show dbus-daemon > /dev/null 2>&1 || BUS_PKGS="dbus"
 chroot "$CH" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive \
-    apt-get install -y -qq --no-install-recommends fcitx5 fcitx5-chinese-addons dbus-daemon dbus-bin \
+    apt-get install -y -qq --no-install-recommends fcitx5 fcitx5-chinese-addons $BUS_PKGS \
     > "$ROOT/build/smoke-ime-apt.log" 2>&1 || { tail "$ROOT/build/smoke-ime-apt.log"; exit 1; }
 chroot "$CH" dbus-uuidgen --ensure=/etc/machine-id
 mkdir -p "$CH/home/clerk/.config/fcitx5"
