@@ -29,8 +29,12 @@
 # glibc 2.36: "GLIBC_2.35 not found" on UOS 20 / Kylin V10). Debian 11 has Python 3.9 only, so CPython
 # 3.11 is built there once from Debian's own source tarball (bookworm's python3.11 orig.tar.gz, checked
 # against its sha256) into /opt/py311 of the chroot. PySide6 resolves to the newest wheel for that
-# glibc (6.9.3, manylinux_2_28). The .deb's libc6 (>= x) is the highest GLIBC_ symbol version the
-# bundle asks for, read from the bundle itself; the build stops if that exceeds the base's glibc.
+# glibc (6.9.3, manylinux_2_28; on arm64 6.8.0.2, the last aarch64 wheel for glibc 2.31). The .deb's
+# libc6 (>= x) is the highest GLIBC_ symbol version the bundle asks for, read from the bundle itself;
+# the build stops if that exceeds the base's glibc. For another architecture (arm64 on an amd64 host)
+# that CPython is cross-compiled on the host (Debian's gcc-aarch64-linux-gnu, the chroot as sysroot,
+# the host's python3.11 as build Python; ~3 minutes) instead of compiled under qemu (its configure
+# alone ran over 20 minutes).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -274,6 +278,46 @@ PY311_TARBALL="python3.11_3.11.2.orig.tar.gz"
 PY311_SHA256="2411c74bda5bbcfcddaf4531f66d1adc73f247f529aee981b029513aefdbf849"
 PY311_URL="${MIRROR:-http://deb.debian.org/debian}/pool/main/p/python3.11/$PY311_TARBALL"
 
+cross_triplet() {  # Debian's GNU triplet of an architecture
+    case "$1" in
+        arm64) echo aarch64-linux-gnu ;;
+        *) die "no cross compiler known for $1" ;;
+    esac
+}
+
+cross_python() {  # cross_python SYSROOT ARCH SRC: CPython from SRC for ARCH, installed into SYSROOT/opt/py311
+    local sys="$1" t src="$3" lib
+    t="$(cross_triplet "$2")"
+    lib="$sys/usr/lib/$t"
+    # the base's absolute library symlinks (libpthread.so -> /lib/...) point outside a sysroot: the
+    # linker would skip them for the static archives; made relative (the same files, seen from anywhere)
+    "$PY" - "$sys" "$t" <<'PYEOF'
+import os, sys
+root, t = sys.argv[1], sys.argv[2]
+for d in (f"usr/lib/{t}", f"lib/{t}", "usr/lib"):
+    base = os.path.join(root, d)
+    for f in os.listdir(base):
+        p = os.path.join(base, f)
+        if os.path.islink(p) and os.readlink(p).startswith("/"):
+            target = os.path.relpath(root + os.readlink(p), base)
+            os.unlink(p)
+            os.symlink(target, p)
+PYEOF
+    # what configure cannot find out without running the target's programs
+    printf '%s\n' ac_cv_file__dev_ptmx=yes ac_cv_file__dev_ptc=no ac_cv_buggy_getaddrinfo=no > "$src/config.site"
+    (cd "$src" && CONFIG_SITE="$src/config.site" nice -n 10 ./configure --build="$(uname -m)-linux-gnu" --host="$t" \
+        --with-build-python="$(command -v python3.11)" --prefix=/opt/py311 --enable-shared \
+        CC="$t-gcc --sysroot=$sys" CPP="$t-gcc --sysroot=$sys -E" \
+        CPPFLAGS="-I$sys/usr/include -I$sys/usr/include/$t" \
+        LDFLAGS="-Wl,-rpath,/opt/py311/lib -L$lib -Wl,-rpath-link,$lib -Wl,-rpath-link,$sys/lib/$t" \
+        PKG_CONFIG_LIBDIR="$lib/pkgconfig:$sys/usr/share/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$sys" \
+        LIBFFI_INCLUDEDIR="$sys/usr/include/$t")
+    # pkg-config names usr/include for libffi; Debian keeps ffi.h under usr/include/<triplet>, and
+    # setup.py would build _ctypes without libffi ("undefined symbol: ffi_type_void" at import)
+    sed -i "s#^LIBFFI_INCLUDEDIR=.*#LIBFFI_INCLUDEDIR=\t$sys/usr/include/$t#" "$src/Makefile"
+    (cd "$src" && nice -n 10 make -j2 && make install DESTDIR="$sys")
+}
+
 build_deb_in_chroot() {  # build_deb_in_chroot ARCH SUITE: this script inside a SUITE of ARCH (qemu for another arch)
     local arch="$1" suite="${2:-bookworm}" qemu="" host
     host="$(dpkg --print-architecture)"
@@ -331,6 +375,7 @@ libxcb-xfixes0, libexpat1, libpng16-16, zlib1g, libsystemd0" ;;
     chroot_mount "$ch"
     if [ -n "$pyinch" ] && [ ! -x "$ch$pyinch" ]; then
         need_tools curl:curl
+        [ -z "$qemu" ] || need_tools "$(cross_triplet "$arch")-gcc:gcc-$(cross_triplet "$arch")" python3.11:python3.11
         local tb="$ROOT/build/py311-src/$PY311_TARBALL" t1
         if [ ! -f "$tb" ]; then
             mkdir -p "$(dirname "$tb")"
@@ -340,12 +385,18 @@ libxcb-xfixes0, libexpat1, libpng16-16, zlib1g, libsystemd0" ;;
         printf '%s  %s\n' "$PY311_SHA256" "$tb" | sha256sum -c --quiet - || die "$tb: sha256 differs from Debian's"
         rm -rf "$ch/tmp/py311" && mkdir -p "$ch/tmp/py311"
         tar xzf "$tb" -C "$ch/tmp/py311"
-        log "building CPython 3.11.2 in $ch (once; --enable-shared, no PGO; several minutes)"
         t1=$(date +%s)
-        chroot "$ch" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 sh -c \
-            "cd /tmp/py311/Python-3.11.2 && nice -n 10 ./configure --prefix=/opt/py311 --enable-shared \
-             LDFLAGS=-Wl,-rpath,/opt/py311/lib && nice -n 10 make -j2 && make install" > "$ch.python.log" 2>&1 \
-            || die "CPython build failed, see $ch.python.log"
+        if [ -z "$qemu" ]; then
+            log "building CPython 3.11.2 in $ch (once; --enable-shared, no PGO; several minutes)"
+            chroot "$ch" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 sh -c \
+                "cd /tmp/py311/Python-3.11.2 && nice -n 10 ./configure --prefix=/opt/py311 --enable-shared \
+                 LDFLAGS=-Wl,-rpath,/opt/py311/lib && nice -n 10 make -j2 && make install" > "$ch.python.log" 2>&1 \
+                || die "CPython build failed, see $ch.python.log"
+        else
+            log "cross-compiling CPython 3.11.2 for $arch against $ch (once; --enable-shared, no PGO)"
+            cross_python "$ch" "$arch" "$ch/tmp/py311/Python-3.11.2" > "$ch.python.log" 2>&1 \
+                || die "CPython cross-build failed, see $ch.python.log"
+        fi
         chroot "$ch" "$pyinch" -c 'import ssl, sqlite3, lzma, bz2, zlib, ctypes, uuid, venv' \
             || die "the CPython built in $ch lacks a module (see $ch.python.log)"
         rm -rf "$ch/tmp/py311"
