@@ -153,7 +153,7 @@ build_deb() {
         local floor have
         floor="$(find "$stage$app" -type f \( -name '*.so*' -o -perm -u+x \) -print0 \
             | { xargs -0 objdump -T 2>/dev/null || true; } | grep -o 'GLIBC_[0-9][0-9.]*' | sed 's/GLIBC_//' | sort -uV | tail -1)"
-        have="$(ldd --version | head -1 | grep -o '[0-9][0-9.]*$')"
+        have="$(getconf GNU_LIBC_VERSION | cut -d" " -f2)"  # (ldd --version | head: SIGPIPE under pipefail)
         [ -n "$floor" ] || die "no GLIBC_ versions found in the bundle"
         [ "$(printf '%s\n%s\n' "$floor" "$have" | sort -V | tail -1)" = "$have" ] \
             || die "the bundle asks for GLIBC_$floor, the base has $have"
