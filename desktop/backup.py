@@ -345,4 +345,7 @@ def restore(db, db_path, backup_path, actor, *, other_station: bool = False) -> 
         audit.log(db, actor.name, "backup.restore", target="database",
                   detail={"from": Path(backup_path).name, "cases": info["cases"], "saved": saved.name,
                           **({"bundles_kept": [r["seq"] for r in exported]} if exported else {})})
+    from desktop.security import counts
+
+    counts.start(db, actor.name, audit.log)  # a backup from before the counts: they start now
     return {"info": info, "saved": saved}

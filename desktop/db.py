@@ -13,7 +13,7 @@ import sqlite_utils
 
 from desktop.errors import Refused
 from desktop.migrations import MIGRATION_NAMES, migrations
-from desktop.dbtools import immediate, quick_check  # noqa: F401  (db.immediate, db.quick_check)
+from desktop.dbtools import before_commit, immediate, quick_check  # noqa: F401  (db.immediate, db.quick_check)
 
 # Readers and writers wait this long for another connection's write (a long hub import, a burst
 # of logins) before the command says, in words, that the database is busy.
@@ -38,6 +38,7 @@ class Database(sqlite_utils.Database):
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             yield self
+            before_commit(self)
         except BaseException:
             self.conn.rollback()
             raise
@@ -231,6 +232,10 @@ def open_database(path: str | os.PathLike, *, create: bool = False, readonly: bo
             from desktop import schema_security
 
             schema_security.ensure(db)
+        if not readonly:
+            from desktop.security import counts
+
+            counts.install(db)  # rows are counted at each commit (deletions with sqlite3 show)
     except sqlite3.DatabaseError as exc:
         conn.close()
         raise Refused(f"无法打开数据库文件 {p.name}：{exc}（文件已损坏或不是数据库，请从备份恢复）") from None

@@ -38,6 +38,14 @@ def quick_check(conn: sqlite3.Connection) -> list[str]:
     return [] if rows == ["ok"] else rows
 
 
+def before_commit(db) -> None:
+    """What a handle does last inside each of its write transactions (the row counts,
+    desktop/security/counts.py installs it on writable handles)."""
+    hook = getattr(db, "md_before_commit", None)
+    if hook is not None:
+        hook()
+
+
 @contextlib.contextmanager
 def immediate(db):
     """A write transaction that takes the write lock at BEGIN (BEGIN IMMEDIATE).
@@ -54,6 +62,7 @@ def immediate(db):
     db.conn.execute("BEGIN IMMEDIATE")
     try:
         yield db
+        before_commit(db)
     except BaseException:
         db.conn.rollback()
         raise

@@ -4,7 +4,8 @@ check of a user's own row at sign-in, and what `check` and `restore` verify.
 
 What is verified, with the data key unlocked:
 - every covered record's MAC (cases, mediators, users, organisation profile, holiday overrides, the
-  settings that matter), and records the audit log says were created but are gone;
+  settings that matter), records the audit log says were created but are gone, and tables holding
+  fewer rows than the program wrote (counts.py);
 - every sensitive field decrypts under its record and field (a ciphertext swapped between two cases
   or two fields does not);
 - every case's index columns (status, amounts, dates, names) agree with its verified document;
@@ -17,7 +18,7 @@ import json
 import sqlite3
 
 from desktop.dbtools import paged
-from desktop.security import audit, keys, records
+from desktop.security import audit, counts, keys, records
 from desktop.errors import Refused
 from desktop.security import mac as record_mac
 
@@ -46,8 +47,11 @@ def reseal(db) -> int:
 
 
 def upgrade(db, actor: str | None = None) -> bool:
-    """Bind and MAC every record, once, when the data key is unlocked (see mac.upgrade)."""
-    return record_mac.upgrade(db, reseal, actor, audit.log)
+    """Bind and MAC every record, once, when the data key is unlocked (see mac.upgrade), and start
+    counting rows (counts.start). Returns whether the MAC upgrade ran."""
+    ran = record_mac.upgrade(db, reseal, actor, audit.log)
+    counts.start(db, actor, audit.log)
+    return ran
 
 
 def _refuse_row(db, name: str):
@@ -170,7 +174,8 @@ def record_problems(db) -> tuple[list[str], list[str]]:
         return [], unverified
     if not record_mac.active(db) and not tampered:
         return [], unverified
-    return tampered + unverified + record_mac.unbound_ciphertexts(db) + mediator_problems(db), []
+    return (tampered + unverified + counts.problems(db) + record_mac.unbound_ciphertexts(db)
+            + mediator_problems(db)), []
 
 
 def verify_file(db) -> list[str]:

@@ -49,6 +49,8 @@ PROTECTED_SETTINGS = frozenset({
     "station_id", "role", "demo", "encryption", "admin_key", "idle_lock_minutes", "audit_mac_since", RECORD_MAC_SINCE,
     "downward.hub_target", "downward.reporting_period", "downward.calendar", "downward.hub_settings",
     "downward.commissions", "downward.templates",
+    # how many rows the program wrote (desktop/security/counts.py)
+    "rows.cases", "rows.case_events", "rows.mediators",
 })
 
 REQUIRED_SETTINGS = ("station_id", "role", RECORD_MAC_SINCE)

@@ -557,7 +557,7 @@ def _station_value(db, key: str):
 
 def apply_package(db, path, actor, *, max_size: int = MAX_PACKAGE_BYTES) -> dict:
     """Verify, then apply every section and recompute the deadlines in one transaction."""
-    from desktop.sync.export import immediate
+    from desktop.dbtools import immediate
 
     accounts.require(actor, "admin")
     data = read_file(path, max_size)
@@ -966,7 +966,8 @@ def build_package(db, actor, out_dir, *, years=(), commissions_: bool = False, s
 
 def _write(db, actor, out_dir, content: dict, *, origin: tuple[bytes, dict] | None,
            content_bytes: bytes | None = None) -> dict:
-    from desktop.sync.export import immediate, write_atomic
+    from desktop.dbtools import immediate
+    from desktop.sync.export import write_atomic
 
     out_dir = Path(out_dir)
     if not out_dir.is_dir():

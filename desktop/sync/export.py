@@ -25,27 +25,10 @@ from desktop.security import audit
 from desktop.errors import InputError, Refused
 from desktop.migrations import MIGRATION_NAMES
 from desktop.clock import now
+from desktop.dbtools import immediate
 from desktop.sync import bundle, keys
 
 HUB_SETTING = "sync.hub"
-
-
-@contextlib.contextmanager
-def immediate(db):
-    """A write transaction taken at once (BEGIN IMMEDIATE), so the rows read are the rows marked."""
-    if db.conn.in_transaction:
-        with db.atomic():
-            yield
-        return
-    db.conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-    except BaseException:
-        if db.conn.in_transaction:
-            db.conn.execute("ROLLBACK")
-        raise
-    else:
-        db.conn.execute("COMMIT")
 
 
 def kept_dir(db) -> Path:

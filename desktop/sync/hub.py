@@ -24,7 +24,8 @@ from desktop.migrations import MIGRATION_NAMES
 from desktop.clock import now, today as _today
 from desktop.sync import bundle, intake, keys
 from desktop.sync.bundle import Rejected
-from desktop.sync.export import immediate, stats_fingerprint
+from desktop.dbtools import immediate
+from desktop.sync.export import stats_fingerprint
 
 STATION_RE = intake.STATION_RE
 
