@@ -36,16 +36,22 @@ def source_records(folder: Path, n: int) -> list[dict]:
     return out
 
 
-def one_round(folder: Path, name: str, records: list[dict]) -> float:
+def one_round(folder: Path, name: str, records: list[dict], prepare=None, after=None) -> float:
+    """One timed import into a fresh station; `prepare(db)` runs before the clock starts, `after(db)`
+    after it stops (bench_row_counts.py uses both)."""
     db = dbm.open_database(folder / f"{name}.sqlite", create=True)
     org.initialize(db, PROFILE)
     admin = accounts.create_user(db, "admin", "admin12345", "admin")
+    if prepare is not None:
+        prepare(db)
     names = {m["name"] for r in records for m in r.get("mediators") or []}
     t0 = time.perf_counter()
     with db.atomic():
         roster.ensure_known(db, names, admin)
         cases.import_records(db, records, admin, back_entered=True)
     elapsed = time.perf_counter() - t0
+    if after is not None:
+        after(db)
     db.conn.close()
     return elapsed
 

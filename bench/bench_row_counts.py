@@ -16,36 +16,24 @@ import json
 import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.bench_record_macs import PROFILE, source_records  # noqa: E402
-from desktop import cases, db as dbm, org, roster  # noqa: E402
-from desktop.security import accounts, counts  # noqa: E402
+from bench.bench_record_macs import one_round, source_records  # noqa: E402
+from desktop.security import counts  # noqa: E402
 
 
-def one_round(folder: Path, name: str, records: list[dict], counting: bool) -> float:
-    db = dbm.open_database(folder / f"{name}.sqlite", create=True)
-    org.initialize(db, PROFILE)
-    admin = accounts.create_user(db, "admin", "admin12345", "admin")
-    if not counting:
-        db.md_before_commit = None
-    names = {m["name"] for r in records for m in r.get("mediators") or []}
-    t0 = time.perf_counter()
-    with db.atomic():
-        roster.ensure_known(db, names, admin)
-        cases.import_records(db, records, admin, back_entered=True)
-    elapsed = time.perf_counter() - t0
-    if counting:
-        for table in counts.COUNTED:
-            have = db.conn.execute(f"select count(*) from {table}").fetchone()[0]
-            said = json.loads(db.conn.execute("select value from settings where key = ?",
-                                              (counts.setting_name(table),)).fetchone()[0])["n"]
-            assert have == said, (table, have, said)
-    db.conn.close()
-    return elapsed
+def switch_off(db) -> None:
+    db.md_before_commit = None
+
+
+def counted_rows_present(db) -> None:
+    for table in counts.COUNTED:
+        have = db.conn.execute(f"select count(*) from {table}").fetchone()[0]
+        said = json.loads(db.conn.execute("select value from settings where key = ?",
+                                          (counts.setting_name(table),)).fetchone()[0])["n"]
+        assert have == said, (table, have, said)
 
 
 def main() -> int:
@@ -58,8 +46,8 @@ def main() -> int:
         records = source_records(folder, args.cases)
         on, off = [], []
         for i in range(args.rounds):
-            off.append(one_round(folder, f"off{i}", records, False))
-            on.append(one_round(folder, f"on{i}", records, True))
+            off.append(one_round(folder, f"off{i}", records, prepare=switch_off))
+            on.append(one_round(folder, f"on{i}", records, after=counted_rows_present))
         m_on, m_off = statistics.median(on), statistics.median(off)
         print(f"import-cases of {args.cases} cases, median of {args.rounds}: with row counts {m_on:.2f} s, "
               f"without {m_off:.2f} s, ratio x{m_on / m_off:.3f}")

@@ -50,3 +50,29 @@ def demo_database(path, cases: int, *, seed: int):
     demo.create_demo_station(database, seed=seed)
     demo.fill(database, cases, seed=seed)
     return database
+
+
+def checked(path, user="admin", password="admin12345"):
+    """`check`'s findings on the file at `path`, signed in as `user`: (problems, notes)."""
+    from desktop import db as dbm
+    from desktop.commands.station import run_checks
+    from desktop.security import accounts
+
+    db = dbm.open_database(path)
+    try:
+        accounts.authenticate(db, user, password)
+        notes: list = []
+        return run_checks(db, notes), notes
+    finally:
+        db.conn.close()
+
+
+def edit_file(path, *statements):
+    """What someone with sqlite3 does: (sql, params) pairs run on the file and committed."""
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    for sql, params in statements:
+        conn.execute(sql, params)
+    conn.commit()
+    conn.close()

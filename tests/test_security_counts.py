@@ -10,30 +10,11 @@ import sqlite3
 import pytest
 
 from desktop import backup, cases, db as dbm, demo, org, roster
-from desktop.commands.station import run_checks
 from desktop.security import accounts, counts
 from tests import records
 
 # Its records carry fixed 2026 dates: the tests run on this day whatever the real or CI date
 FIXED_TODAY = "2026-11-30"
-
-
-def _problems(path, user="admin", password="admin12345"):
-    db = dbm.open_database(path)
-    try:
-        accounts.authenticate(db, user, password)
-        notes: list = []
-        return run_checks(db, notes), notes
-    finally:
-        db.conn.close()
-
-
-def _edit(path, *statements):
-    conn = sqlite3.connect(path)
-    for sql, params in statements:
-        conn.execute(sql, params)
-    conn.commit()
-    conn.close()
 
 
 def _recorded(path) -> dict:
@@ -55,7 +36,7 @@ def _actual(path) -> dict:
 
 def _delete_case(path, case_id):
     """What someone with sqlite3 does to make a case vanish: the case, its derived rows and its history."""
-    _edit(path, *[(f"delete from {t} where case_rowid = (select rowid from cases where id = ?)", (case_id,))
+    records.edit_file(path, *[(f"delete from {t} where case_rowid = (select rowid from cases where id = ?)", (case_id,))
                   for t in cases.DERIVED_TABLES],
           *[(f"delete from {t} where rowid = (select rowid from cases where id = ?)", (case_id,))
             for t in ("case_fts", "case_ngram")],
@@ -83,7 +64,7 @@ def test_the_counts_follow_every_write_and_a_clean_file_checks_clean(station):
     db.conn.close()
     assert _recorded(path) == _actual(path)
     assert _actual(path)["cases"] == 7 and _actual(path)["mediators"] >= 1
-    assert _problems(path) == ([], [])
+    assert records.checked(path) == ([], [])
 
 
 def test_a_case_deleted_from_a_demo_batch_is_found(demo_station):
@@ -95,7 +76,7 @@ def test_a_case_deleted_from_a_demo_batch_is_found(demo_station):
     conn.close()
     before = _recorded(demo_station)
     _delete_case(path, case_id)
-    problems, _ = _problems(path, "demo", "demo")
+    problems, _ = records.checked(path, "demo", "demo")
     assert any(p.startswith(f"案件：程序写入过 {before['cases']} 件") and "1 件在程序之外被删除" in p
                for p in problems), problems
     assert any(p.startswith("案件经过记录：") and "在程序之外被删除" in p for p in problems), problems
@@ -105,9 +86,9 @@ def test_a_deleted_history_event_is_found(station):
     db, admin, path = station
     case = cases.create_case(db, records.agreed(), admin)
     db.conn.close()
-    _edit(path, ("delete from case_events where id = (select id from case_events where case_id = ? limit 1)",
+    records.edit_file(path, ("delete from case_events where id = (select id from case_events where case_id = ? limit 1)",
                  (case["id"],)))
-    problems, _ = _problems(path)
+    problems, _ = records.checked(path)
     assert any(p.startswith("案件经过记录：") and "1 条在程序之外被删除" in p for p in problems), problems
 
 
@@ -121,18 +102,18 @@ def test_lowering_the_count_by_hand_breaks_its_mac_and_deleting_it_is_named(stat
     state = json.loads(conn.execute("select value from settings where key = 'rows.cases'").fetchone()[0])
     conn.close()
     state["n"] = _actual(path)["cases"]
-    _edit(path, ("update settings set value = ? where key = 'rows.cases'", (json.dumps(state),)))
-    problems, _ = _problems(path)
+    records.edit_file(path, ("update settings set value = ? where key = 'rows.cases'", (json.dumps(state),)))
+    problems, _ = records.checked(path)
     assert any(p.startswith("设置 rows.cases：校验码不符") for p in problems), problems
     # a write by the program does not bless the lowered count
     db = dbm.open_database(path)
     admin = accounts.authenticate(db, "admin", "admin12345")
     cases.create_case(db, records.agreed(), admin)
     db.conn.close()
-    problems, _ = _problems(path)
+    problems, _ = records.checked(path)
     assert any(p.startswith("设置 rows.cases：校验码不符") for p in problems), problems
-    _edit(path, ("delete from settings where key = 'rows.cases'", ()))
-    problems, _ = _problems(path)
+    records.edit_file(path, ("delete from settings where key = 'rows.cases'", ()))
+    problems, _ = records.checked(path)
     assert any(p.startswith("设置 rows.cases：缺失") for p in problems), problems
 
 
@@ -149,7 +130,7 @@ def test_the_newest_case_deleted_and_its_rowid_taken_by_a_new_one_is_found(stati
     cases.create_case(db, records.agreed(), admin)
     db.conn.close()
     assert _actual(path)["cases"] == 2
-    problems, _ = _problems(path)
+    problems, _ = records.checked(path)
     assert any(p.startswith("案件：程序最后记下的一件已不在原处") for p in problems), problems
 
 
@@ -168,7 +149,7 @@ def test_the_counting_lives_in_the_program_not_in_the_file(station):
     conn.commit()
     conn.close()
     assert _actual(path)["case_events"] == _recorded(path)["case_events"] + 1
-    problems, _ = _problems(path)
+    problems, _ = records.checked(path)
     assert not any("在程序之外被删除" in p for p in problems), problems
     assert any("经过记录" in p and ("未能校验" in p or "校验码不符" in p) for p in problems), problems
     db = dbm.open_database(path)  # the program's next write counts it

@@ -41,27 +41,9 @@ def filled(station):
     return path, a["case_no"], b["case_no"], a["id"], b["id"]
 
 
-def _problems(path, user="admin", password="admin12345"):
-    db = dbm.open_database(path)
-    try:
-        accounts.authenticate(db, user, password)
-        notes: list = []
-        return run_checks(db, notes), notes
-    finally:
-        db.conn.close()
-
-
-def _edit(path, *statements):
-    conn = sqlite3.connect(path)
-    for sql, params in statements:
-        conn.execute(sql, params)
-    conn.commit()
-    conn.close()
-
-
 def test_a_clean_file_checks_complete_and_every_record_carries_a_mac(filled):
     path = filled[0]
-    problems, notes = _problems(path)
+    problems, notes = records.checked(path)
     assert problems == [] and notes == []
     conn = sqlite3.connect(path)
     for table in ("cases", "mediators", "users", "org"):
@@ -77,9 +59,9 @@ def test_agreed_amount_changed_in_the_json_is_named(filled):
     doc = json.loads(conn.execute("select doc from cases where id = ?", (id_a,)).fetchone()[0])
     conn.close()
     doc["agreement"]["items"][0]["amount"] = "1.00"
-    _edit(path, ("update cases set doc = ? where id = ?",
+    records.edit_file(path, ("update cases set doc = ? where id = ?",
                  (json.dumps(doc, ensure_ascii=False, separators=(",", ":")), id_a)))
-    problems, _ = _problems(path)
+    problems, _ = records.checked(path)
     assert any(p.startswith(f"案件 {no_a}：校验码不符") for p in problems), problems
     # the report's column still says 10000.50: named as a column that disagrees with the document
     assert any(no_a in p and "amount_agreed_fen" in p for p in problems), problems
@@ -87,16 +69,16 @@ def test_agreed_amount_changed_in_the_json_is_named(filled):
 
 def test_a_deleted_case_is_named(filled):
     path, _no_a, no_b, _id_a, id_b = filled
-    _edit(path, ("delete from case_workers where case_rowid = (select rowid from cases where id = ?)", (id_b,)),
+    records.edit_file(path, ("delete from case_workers where case_rowid = (select rowid from cases where id = ?)", (id_b,)),
           ("delete from cases where id = ?", (id_b,)))
-    problems, _ = _problems(path)
+    problems, _ = records.checked(path)
     assert any(p.startswith(f"案件 {no_b}：") and "被删除" in p for p in problems), problems
 
 
 def test_a_viewer_made_admin_is_named_and_refused_at_sign_in(filled):
     path = filled[0]
-    _edit(path, ("update users set role = 'admin' where name = 'viewer1'", ()))
-    problems, _ = _problems(path)
+    records.edit_file(path, ("update users set role = 'admin' where name = 'viewer1'", ()))
+    problems, _ = records.checked(path)
     assert any(p.startswith("用户 viewer1：校验码不符") for p in problems), problems
     # the promoted viewer signs in: no key of their own, but the role disagrees with the audit log
     db = dbm.open_database(path)
@@ -117,7 +99,7 @@ def test_a_viewer_made_admin_is_named_and_refused_at_sign_in(filled):
 
 def test_the_mac_check_of_a_user_row(filled):
     path = filled[0]
-    _edit(path, ("update users set role = 'mediator' where name = 'viewer1'", ()))
+    records.edit_file(path, ("update users set role = 'mediator' where name = 'viewer1'", ()))
     db = dbm.open_database(path)
     try:
         accounts.authenticate(db, "admin", "admin12345")
@@ -132,7 +114,7 @@ def test_the_mac_check_of_a_user_row(filled):
 
 def test_an_admin_row_edited_refuses_that_admins_sign_in(filled):
     path = filled[0]
-    _edit(path, ("update users set display_name = '别人' where name = 'admin'", ()))
+    records.edit_file(path, ("update users set display_name = '别人' where name = 'admin'", ()))
     db = dbm.open_database(path)
     try:
         with pytest.raises(Refused) as exc:
@@ -151,9 +133,9 @@ def test_id_numbers_swapped_between_two_cases_fail_to_decrypt(filled):
     conn.close()
     da["workers"][0]["id_number"], db_["workers"][0]["id_number"] = \
         db_["workers"][0]["id_number"], da["workers"][0]["id_number"]
-    _edit(path, ("update cases set doc = ? where id = ?", (json.dumps(da, ensure_ascii=False), id_a)),
+    records.edit_file(path, ("update cases set doc = ? where id = ?", (json.dumps(da, ensure_ascii=False), id_a)),
           ("update cases set doc = ? where id = ?", (json.dumps(db_, ensure_ascii=False), id_b)))
-    problems, _ = _problems(path)
+    problems, _ = records.checked(path)
     for no in (no_a, no_b):
         assert any(p.startswith(f"案件 {no}：敏感信息无法解密") and "workers[0].id_number" in p
                    for p in problems), problems
@@ -175,17 +157,17 @@ def test_a_ciphertext_moved_between_fields_fails_to_decrypt(filled):
     conn.close()
     w = da["workers"][0]
     w["phone"] = w["id_number"]  # same kind check aside: the place differs
-    _edit(path, ("update cases set doc = ? where id = ?", (json.dumps(da, ensure_ascii=False), id_a)))
-    problems, _ = _problems(path)
+    records.edit_file(path, ("update cases set doc = ? where id = ?", (json.dumps(da, ensure_ascii=False), id_a)))
+    problems, _ = records.checked(path)
     assert any(p.startswith(f"案件 {no_a}：敏感信息无法解密") and "phone" in p for p in problems), problems
 
 
 def test_an_edited_setting_a_mediator_and_a_history_event_are_named(filled):
     path, no_a, _no_b, id_a, _ = filled
-    _edit(path, ("update settings set value = '240' where key = 'idle_lock_minutes'", ()),
+    records.edit_file(path, ("update settings set value = '240' where key = 'idle_lock_minutes'", ()),
           ("update mediators set active = 0 where name = '赵调解'", ()),
           ("update case_events set actor = 'someone' where case_id = ?", (id_a,)))
-    problems, _ = _problems(path)
+    problems, _ = records.checked(path)
     assert any(p.startswith(f"案件 {no_a} 的经过记录") and "校验码不符" in p for p in problems), problems
     assert any(p.startswith("设置 idle_lock_minutes：校验码不符") for p in problems), problems
     assert any(p.startswith("调解员 赵调解：校验码不符") for p in problems), problems
@@ -193,9 +175,9 @@ def test_an_edited_setting_a_mediator_and_a_history_event_are_named(filled):
 
 def test_a_deleted_mac_is_unverifiable_and_the_start_mark_is_required(filled):
     path, no_a, _no_b, id_a, _ = filled
-    _edit(path, ("update cases set mac = null where id = ?", (id_a,)),
+    records.edit_file(path, ("update cases set mac = null where id = ?", (id_a,)),
           ("delete from settings where key = 'record_mac_since'", ()))
-    problems, _ = _problems(path)  # the sign-in does not bless the records again
+    problems, _ = records.checked(path)  # the sign-in does not bless the records again
     assert any("record_mac_since" in p for p in problems), problems
     conn = sqlite3.connect(path)
     assert conn.execute("select mac from cases where id = ?", (id_a,)).fetchone()[0] is None
@@ -267,7 +249,7 @@ def test_check_command_names_the_tampered_case_and_exits_1(filled, tmp_path):
     r = _cli("check", "--db", path, "--user", "admin", "--password-file", pw, home=tmp_path / "home")
     assert r.returncode == 0, r.stderr
     assert "完整" in r.stderr
-    _edit(path, ("update cases set doc = replace(doc, '10000.50', '1.00') where id = ?", (id_a,)))
+    records.edit_file(path, ("update cases set doc = replace(doc, '10000.50', '1.00') where id = ?", (id_a,)))
     r = _cli("check", "--db", path, "--user", "admin", "--password-file", pw, home=tmp_path / "home")
     assert r.returncode == 1
     assert f"案件 {no_a}：校验码不符" in r.stderr and "Traceback" not in r.stderr
@@ -283,7 +265,7 @@ def test_restore_refuses_a_backup_edited_with_sqlite3_naming_the_change(filled, 
         copy = backup.manual(db, tmp_path / "usb", path)
         good = backup.verify_backup(copy, keys.unlocked(db))
         assert good == [], good
-        _edit(copy, ("update cases set doc = replace(doc, '10000.50', '1.00') where id = ?", (id_a,)),
+        records.edit_file(copy, ("update cases set doc = replace(doc, '10000.50', '1.00') where id = ?", (id_a,)),
               ("update users set role = 'admin' where name = 'viewer1'", ()))
         before = db.conn.execute("select count(*), max(rev) from cases").fetchone()
         with pytest.raises(Refused) as exc:
@@ -326,7 +308,7 @@ def test_a_write_without_the_key_leaves_the_record_unverifiable_not_blessed(fill
         assert db.conn.execute("select mac from users where name = 'viewer2'").fetchone()[0] is None
     finally:
         db.conn.close()
-    problems, _ = _problems(path)
+    problems, _ = records.checked(path)
     assert any(p.startswith("用户 viewer2：未能校验") for p in problems), problems
     conn = sqlite3.connect(path)  # the administrator's sign-in did not fill it in
     assert conn.execute("select mac from users where name = 'viewer2'").fetchone()[0] is None
@@ -335,7 +317,7 @@ def test_a_write_without_the_key_leaves_the_record_unverifiable_not_blessed(fill
 
 def test_a_viewer_check_says_records_could_not_be_verified(filled):
     path = filled[0]
-    _edit(path, ("update settings set value = '240' where key = 'idle_lock_minutes'", ()))
-    problems, notes = _problems(path, "viewer1", "viewer12345")
+    records.edit_file(path, ("update settings set value = '240' where key = 'idle_lock_minutes'", ()))
+    problems, notes = records.checked(path, "viewer1", "viewer12345")
     assert not any("idle_lock_minutes" in p for p in problems)  # a viewer holds no key: cannot tell
     assert any("没有数据密钥" in n for n in notes), notes
