@@ -9,7 +9,7 @@ import sqlite3
 
 import pytest
 
-from desktop import backup, cases, db as dbm, demo, org, roster
+from desktop import backup, cases, db as dbm, demo, roster
 from desktop.security import accounts, counts
 from tests import records
 
@@ -42,6 +42,15 @@ def _delete_case(path, case_id):
             for t in ("case_fts", "case_ngram")],
           ("delete from case_events where case_id = ?", (case_id,)),
           ("delete from cases where id = ?", (case_id,)))
+
+
+def _write_as_admin(path):
+    """The program's next write (a new case), in a handle of its own."""
+    db = dbm.open_database(path)
+    try:
+        cases.create_case(db, records.agreed(), accounts.authenticate(db, "admin", "admin12345"))
+    finally:
+        db.conn.close()
 
 
 @pytest.fixture
@@ -106,10 +115,7 @@ def test_lowering_the_count_by_hand_breaks_its_mac_and_deleting_it_is_named(stat
     problems, _ = records.checked(path)
     assert any(p.startswith("设置 rows.cases：校验码不符") for p in problems), problems
     # a write by the program does not bless the lowered count
-    db = dbm.open_database(path)
-    admin = accounts.authenticate(db, "admin", "admin12345")
-    cases.create_case(db, records.agreed(), admin)
-    db.conn.close()
+    _write_as_admin(path)
     problems, _ = records.checked(path)
     assert any(p.startswith("设置 rows.cases：校验码不符") for p in problems), problems
     records.edit_file(path, ("delete from settings where key = 'rows.cases'", ()))
@@ -125,10 +131,7 @@ def test_the_newest_case_deleted_and_its_rowid_taken_by_a_new_one_is_found(stati
     newest = cases.create_case(db, records.agreed(), admin)
     db.conn.close()
     _delete_case(path, newest["id"])
-    db = dbm.open_database(path)
-    admin = accounts.authenticate(db, "admin", "admin12345")
-    cases.create_case(db, records.agreed(), admin)
-    db.conn.close()
+    _write_as_admin(path)
     assert _actual(path)["cases"] == 2
     problems, _ = records.checked(path)
     assert any(p.startswith("案件：程序最后记下的一件已不在原处") for p in problems), problems
@@ -152,10 +155,7 @@ def test_the_counting_lives_in_the_program_not_in_the_file(station):
     problems, _ = records.checked(path)
     assert not any("在程序之外被删除" in p for p in problems), problems
     assert any("经过记录" in p and ("未能校验" in p or "校验码不符" in p) for p in problems), problems
-    db = dbm.open_database(path)  # the program's next write counts it
-    admin = accounts.authenticate(db, "admin", "admin12345")
-    cases.create_case(db, records.agreed(), admin)
-    db.conn.close()
+    _write_as_admin(path)  # the program's next write counts it
     assert _recorded(path) == _actual(path)
 
 
@@ -203,17 +203,10 @@ def test_an_older_file_starts_counting_at_the_first_sign_in_with_the_key(station
 
 def test_a_hub_finds_a_merged_case_deleted_with_sqlite3(tmp_path, monkeypatch):
     from desktop.security import integrity
-    from desktop.sync import export, hub
-    from tests.test_sync_support import connect, make_hub, make_station
+    from tests.test_sync_support import merged_hub
 
     monkeypatch.setenv("MEDIATION_DESK_HOME", str(tmp_path / "home"))
-    s, a, _ = make_station(tmp_path, "s", seed=5, n=12)
-    h, u, _ = make_hub(tmp_path, "h")
-    connect(s, a, h, u)
-    usb = tmp_path / "usb"
-    usb.mkdir()
-    hub.import_bundle(h, export.export_bundle(s, usb, a)["path"], u)
-    station = org.station_id(s)
+    _s, h, _u, station = merged_hub(tmp_path)
     merged = h.conn.execute("select count(*) from cases where station = ?", (station,)).fetchone()[0]
     assert merged == 12
     assert integrity.record_problems(h)[0] == []

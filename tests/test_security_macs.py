@@ -278,18 +278,10 @@ def test_restore_refuses_a_backup_edited_with_sqlite3_naming_the_change(filled, 
 
 
 def test_a_hub_import_stores_verifiable_macs_and_finds_an_edit(tmp_path, monkeypatch):
-    from desktop.sync import export, hub
-    from tests.test_sync_support import connect, make_hub, make_station
+    from tests.test_sync_support import merged_hub
 
     monkeypatch.setenv("MEDIATION_DESK_HOME", str(tmp_path / "home"))
-    s, a, _ = make_station(tmp_path, "s", seed=5, n=12)
-    h, u, _ = make_hub(tmp_path, "h")
-    connect(s, a, h, u)
-    usb = tmp_path / "usb"
-    usb.mkdir()
-    b = export.export_bundle(s, usb, a)
-    hub.import_bundle(h, b["path"], u)
-    station = org.station_id(s)
+    _s, h, _u, station = merged_hub(tmp_path)
     # every merged case and mediator carries a MAC under the hub's own key, and they verify
     assert h.conn.execute("select count(*) from cases where station = ? and mac is null", (station,)).fetchone()[0] == 0
     assert record_mac.verify(h) == ([], [])

@@ -11,7 +11,7 @@ import warnings
 import zipfile
 from pathlib import Path
 
-from desktop import db as dbm, demo
+from desktop import db as dbm, demo, org
 from desktop.security import accounts
 from desktop.sync import bundle, export, hub, keys
 
@@ -40,6 +40,18 @@ def make_hub(tmp: Path, name: str = "hub", *, template: Path | None = None, titl
 def connect(station_db, station_user, hub_db, hub_user) -> None:
     hub.enrol(hub_db, keys.station_card(station_db), hub_user)
     export.join(station_db, keys.hub_card(hub_db), station_user)
+
+
+def merged_hub(tmp: Path, *, seed: int = 5, n: int = 12):
+    """A station of n demo cases joined to a hub that has imported its first bundle:
+    (station db, hub db, hub user, the station's id)."""
+    s, a, _ = make_station(tmp, "s", seed=seed, n=n)
+    h, u, _ = make_hub(tmp, "h")
+    connect(s, a, h, u)
+    usb = tmp / "usb"
+    usb.mkdir(exist_ok=True)
+    hub.import_bundle(h, export.export_bundle(s, usb, a)["path"], u)
+    return s, h, u, org.station_id(s)
 
 
 def state(database) -> tuple[dict, str]:
