@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop import backup, dashboard
+from desktop.dbtools import before_commit
 from desktop.errors import InputError, Refused
 from desktop.sync import export as sx, hub as sh, keys as sk
 from desktop.sync.bundle import JSONProblem
@@ -76,6 +77,7 @@ def export_work(db, task, out_dir, full: bool, user) -> dict:
     try:
         r = sx.export_bundle(db, out_dir, user, full=full)
         task.check()  # the last moment a cancel can take the bundle back
+        before_commit(db)
         db.conn.execute("COMMIT")
     except BaseException:
         if db.conn.in_transaction:
@@ -105,6 +107,7 @@ def import_work(db, task, paths: list, user) -> list[dict]:
             except sh.BundleRefused as exc:
                 results.append({"file": Path(p).name, "status": "refused", "check": exc.check, "message": exc.message})
         task.check()  # a cancel up to here leaves every bundle of the batch unimported
+        before_commit(db)  # the merged rows are counted (desktop/security/counts.py)
         db.conn.execute("COMMIT")
     except BaseException:
         if db.conn.in_transaction:

@@ -203,6 +203,9 @@ def test_cancel_before_commit_leaves_nothing(session, hub_session, tmp_path):
     assert _count(hb.db, "sync_bundles_in") == 0 and _count(hb.db, "cases") == 0
     assert import_work(hb.db, _CancelAt(99), [r["path"]], hb.user)[0]["status"] == "imported"
     assert _count(hb.db, "cases") == _count(st.db, "cases") > 0
+    # the merged cases are counted at the page's own commit (deletions with sqlite3 show in check)
+    counted = hb.db.conn.execute("select value from settings where key = 'rows.cases'").fetchone()[0]
+    assert json.loads(counted)["n"] == _count(hb.db, "cases")
 
 
 def test_hub_page_imports_a_large_bundle_with_worker_processes(qtbot, hub_session, tmp_path, monkeypatch):
