@@ -78,8 +78,14 @@ def _state(db, k: bytes | None, table: str) -> tuple[dict | None, str | None]:
 def flush(db) -> None:
     """Add the rows above each table's last counted rowid, inside the transaction about to commit."""
     k = record_mac.key(db)
-    if k is None or not started(db):
+    if k is None:
         return
+    # remembered on the handle: the audit log has no index on its action, and a station's log grows
+    # with every write (a restore that brings back a file without counts finds them missing: skipped)
+    if not getattr(db, "md_rows_started", False):
+        if not started(db):
+            return
+        db.md_rows_started = True
     for table in COUNTED:
         state, _wrong = _state(db, k, table)
         if state is None or (state["last"] and _id_at(db, table, state["last"]) != state["id"]):
