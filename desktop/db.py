@@ -13,7 +13,7 @@ import sqlite_utils
 
 from desktop.errors import Refused
 from desktop.migrations import MIGRATION_NAMES, migrations
-from desktop.dbtools import before_commit, immediate, quick_check  # noqa: F401  (db.immediate, db.quick_check)
+from desktop.dbtools import immediate, quick_check  # noqa: F401  (db.immediate, db.quick_check)
 
 # Readers and writers wait this long for another connection's write (a long hub import, a burst
 # of logins) before the command says, in words, that the database is busy.
@@ -35,15 +35,8 @@ class Database(sqlite_utils.Database):
             with super().atomic():
                 yield self
             return
-        self.conn.execute("BEGIN IMMEDIATE")
-        try:
+        with immediate(self):  # BEGIN IMMEDIATE ... the row counts ... COMMIT (dbtools)
             yield self
-            before_commit(self)
-        except BaseException:
-            self.conn.rollback()
-            raise
-        else:
-            self.conn.commit()
 
 
 def _configure(conn: sqlite3.Connection, readonly: bool) -> None:

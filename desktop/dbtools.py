@@ -38,14 +38,6 @@ def quick_check(conn: sqlite3.Connection) -> list[str]:
     return [] if rows == ["ok"] else rows
 
 
-def before_commit(db) -> None:
-    """What a handle does last inside each of its write transactions (the row counts,
-    desktop/security/counts.py installs it on writable handles)."""
-    hook = getattr(db, "md_before_commit", None)
-    if hook is not None:
-        hook()
-
-
 @contextlib.contextmanager
 def immediate(db):
     """A write transaction that takes the write lock at BEGIN (BEGIN IMMEDIATE).
@@ -53,7 +45,9 @@ def immediate(db):
     A deferred transaction that reads first and writes later cannot wait for another writer (its
     snapshot is stale, SQLite answers "database is locked" at once); an immediate one waits up to
     the busy timeout, so a read-modify-write (the login failure count) is serialised. Nested use
-    becomes a savepoint of the surrounding transaction.
+    becomes a savepoint of the surrounding transaction. The program's every outermost write
+    transaction comes through here (db.Database.atomic too): last inside it runs the handle's
+    md_before_commit (the row counts, desktop/security/counts.py, on writable handles).
     """
     if db.conn.in_transaction:
         with db.atomic():
@@ -62,7 +56,9 @@ def immediate(db):
     db.conn.execute("BEGIN IMMEDIATE")
     try:
         yield db
-        before_commit(db)
+        hook = getattr(db, "md_before_commit", None)
+        if hook is not None:
+            hook()
     except BaseException:
         db.conn.rollback()
         raise

@@ -104,22 +104,25 @@ class AesCodec:
 TAMPERED_MESSAGE = "敏感信息无法解密：数据已损坏或被篡改（密文被改动或从别处移来），或不属于本数据库的密钥"
 
 
+LOCKED_MESSAGE = ("敏感信息已加密保存，当前没有解锁的数据密钥：请先登录；"
+                  "若已登录，说明本账户尚未获得授权，请管理员重置本账户的密码")
+MASKED_ONLY_MESSAGE = ("本账户（查看员或审计员）不持有数据密钥，只能查看遮蔽后的信息；"
+                       "查看完整的身份证号码、电话、地址或打印文书，请由调解员或管理员登录")
+
+
 class LockedCodec:
     """Attached when the database is encrypted but no key is unlocked: nothing sensitive passes."""
 
     name = "locked"
+    message = LOCKED_MESSAGE
 
     def seal(self, kind: str, value: str, ad: str | None = None) -> str:
-        raise Refused(LOCKED_MESSAGE)
+        raise Refused(self.message)
 
     def reveal(self, kind: str, stored: str, ad: str | None = None) -> str:
         if isinstance(stored, str) and stored.startswith((PREFIX, PREFIX2)):
-            raise Refused(LOCKED_MESSAGE)
+            raise Refused(self.message)
         return stored
-
-
-LOCKED_MESSAGE = ("敏感信息已加密保存，当前没有解锁的数据密钥：请先登录；"
-                  "若已登录，说明本账户尚未获得授权，请管理员重置本账户的密码")
 
 
 LOCKED = LockedCodec()
@@ -130,18 +133,9 @@ class MaskedOnlyCodec(LockedCodec):
     from the masked copies stored beside their sealed values; nothing sealed opens, nothing seals."""
 
     name = "masked"
-
-    def seal(self, kind: str, value: str, ad: str | None = None) -> str:
-        raise Refused(MASKED_ONLY_MESSAGE)
-
-    def reveal(self, kind: str, stored: str, ad: str | None = None) -> str:
-        if isinstance(stored, str) and stored.startswith((PREFIX, PREFIX2)):
-            raise Refused(MASKED_ONLY_MESSAGE)
-        return stored
+    message = MASKED_ONLY_MESSAGE
 
 
-MASKED_ONLY_MESSAGE = ("本账户（查看员或审计员）不持有数据密钥，只能查看遮蔽后的信息；"
-                       "查看完整的身份证号码、电话、地址或打印文书，请由调解员或管理员登录")
 MASKED_ONLY = MaskedOnlyCodec()
 
 # Which roles hold which keys (issue 15): the data key opens sensitive fields; the admin key opens

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop import backup, dashboard
-from desktop.dbtools import before_commit
+from desktop.dbtools import immediate
 from desktop.errors import InputError, Refused
 from desktop.sync import export as sx, hub as sh, keys as sk
 from desktop.sync.bundle import JSONProblem
@@ -72,16 +72,12 @@ def _discard(*paths) -> None:
 def export_work(db, task, out_dir, full: bool, user) -> dict:
     """export_bundle inside an outer transaction: committed only if not cancelled by then."""
     task.check()
-    db.conn.execute("BEGIN IMMEDIATE")
     r = None
     try:
-        r = sx.export_bundle(db, out_dir, user, full=full)
-        task.check()  # the last moment a cancel can take the bundle back
-        before_commit(db)
-        db.conn.execute("COMMIT")
+        with immediate(db):
+            r = sx.export_bundle(db, out_dir, user, full=full)
+            task.check()  # the last moment a cancel can take the bundle back
     except BaseException:
-        if db.conn.in_transaction:
-            db.conn.execute("ROLLBACK")
         if r is not None:  # the sequence number is not used: no file may carry it
             _discard(r["path"], sx.kept_dir(db) / Path(r["path"]).name)
         raise
@@ -97,8 +93,7 @@ def import_work(db, task, paths: list, user) -> list[dict]:
     if getattr(db, "md_path", None):
         backup.auto_backup(db, db.md_path, "pre-import")  # issue 7: a copy before every import
     results: list[dict] = []
-    db.conn.execute("BEGIN IMMEDIATE")
-    try:
+    with immediate(db):  # one transaction; a refusal skips only its own bundle
         for i, p in enumerate(paths):
             task.report(i, len(paths))
             task.check()
@@ -107,12 +102,6 @@ def import_work(db, task, paths: list, user) -> list[dict]:
             except sh.BundleRefused as exc:
                 results.append({"file": Path(p).name, "status": "refused", "check": exc.check, "message": exc.message})
         task.check()  # a cancel up to here leaves every bundle of the batch unimported
-        before_commit(db)  # the merged rows are counted (desktop/security/counts.py)
-        db.conn.execute("COMMIT")
-    except BaseException:
-        if db.conn.in_transaction:
-            db.conn.execute("ROLLBACK")
-        raise
     return results
 
 
